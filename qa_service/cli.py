@@ -1,0 +1,251 @@
+"""The ``qa-service`` console script: build-index, ask, eval, info, versions, rollback, serve.
+
+Heavy imports (torch, FAISS) happen inside commands, so ``ask --url`` answers without loading them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from qa_service.core.errors import QAError
+from qa_service.settings import Settings
+
+
+def _print_answer(result: dict[str, Any]) -> None:
+    urgent = result.get("urgent")
+    if urgent:
+        print(f"!! {urgent['level'].upper()}: {urgent['message']}  (matched: {', '.join(urgent['matched'])})\n")
+    if not result["answered"]:
+        print(f"No confident answer. {result['message']}\n")
+    for rank, ans in enumerate(result["answers"], 1):
+        print(f"{rank}. confidence {ans['confidence']:.2f}  [{ans['document']['id']} {ans['start']}:{ans['end']}]"
+              f"  § {ans['section']}")
+        print(textwrap.indent(textwrap.fill(ans["text"], 96), "   "))
+        for twin in ans.get("also_in", []):
+            print(f"   (also in {twin['document']['id']} {twin['start']}:{twin['end']} § {twin['section']})")
+        print()
+    print(f"{result['disclaimer']}\n[index {result['index_version']}, {result['took_ms']} ms, lang {result['lang']}]")
+
+
+def _encoder(settings: Settings):  # noqa: ANN202 - import kept local: torch is slow to import
+    from qa_service.core.embedding import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(settings.model, threads=max(settings.torch_threads, os.cpu_count() or 1))
+
+
+def _local_retriever(settings: Settings, version: str | None = None):  # noqa: ANN202
+    from qa_service.core.index import load_current, load_version
+    from qa_service.core.retrieval import Retriever
+
+    encoder = _encoder(settings)
+    loaded = load_version(settings.index_dir, version, encoder) if version else load_current(settings.index_dir, encoder)
+    return Retriever(loaded, encoder)
+
+
+def _run_eval(retriever: Any, path: Path, settings: Settings) -> dict[str, Any]:
+    from qa_service.core.answer import answer_question
+    from qa_service.core.evaluation import evaluate, load_set
+
+    return evaluate(
+        load_set(path),
+        lambda q, lang: answer_question(retriever, q, top_k=10, min_confidence=settings.min_confidence,
+                                        max_chars=settings.max_question_chars),
+    )
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.documents import load_documents
+    from qa_service.core.errors import BuildError
+    from qa_service.core.evaluation import format_table
+    from qa_service.core.index import build_index, load_version
+    from qa_service.core.retrieval import Retriever
+
+    if args.if_missing:
+        from qa_service.core.index import read_current
+
+        if read_current(settings.index_dir) is not None:
+            print(f"index {read_current(settings.index_dir)} exists in {settings.index_dir}; not rebuilding")
+            return 0
+    documents, skipped = load_documents(settings.documents_dir)
+    for s in skipped:
+        print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
+    encoder = _encoder(settings)
+    gate_path = Path(args.gate_set or settings.gate_set) if (args.gate_set or settings.gate_set) else None
+
+    def gate(folder: Path) -> None:
+        if gate_path is None or not gate_path.is_file():
+            return
+        loaded = load_version(settings.index_dir, folder.name, encoder)
+        figures = _run_eval(Retriever(loaded, encoder), gate_path, settings)
+        print(f"quality gate ({gate_path}):\n{format_table(figures)}")
+        overall = figures["all"].figures()
+        problems = []
+        if (overall["red_flag_recall"] or 0) < 1.0 and figures["all"].red_flag:
+            problems.append(f"red-flag recall {overall['red_flag_recall']:.3f} < 1.0")
+        if overall["recall@3"] is not None and overall["recall@3"] < settings.gate_min_recall_at_3:
+            problems.append(f"recall@3 {overall['recall@3']:.3f} < {settings.gate_min_recall_at_3}")
+        if problems and not args.force:
+            raise BuildError("quality gate refused the new index: " + "; ".join(problems)
+                             + " (the live index is unchanged; --force overrides)")
+        if problems:
+            print("quality gate failed (" + "; ".join(problems) + ") but --force was given: switching anyway")
+
+    report = build_index(
+        documents, encoder, settings.index_dir, chunk_tokens=settings.chunk_tokens,
+        keep_versions=settings.keep_versions, skipped=skipped, progress=not args.quiet,
+        gate=gate if not args.no_gate else None, switch=not args.dry_run,
+    )
+    state = "live" if report.switched else "built, not switched (--dry-run)"
+    print(f"indexed {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s; "
+          f"version {report.version} ({state}); {len(report.skipped)} skipped")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.url:
+        body = json.dumps({"question": args.question, "top_k": args.top_k, "lang": args.lang}).encode()
+        req = urllib.request.Request(args.url.rstrip("/") + "/api/v1/ask", data=body,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - staff-given URL
+                result = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            print(f"error {exc.code}: {json.loads(exc.read() or b'{}').get('detail', exc.reason)}", file=sys.stderr)
+            return 1
+        except urllib.error.URLError as exc:
+            print(f"cannot reach {args.url}: {exc.reason}", file=sys.stderr)
+            return 1
+    else:
+        from qa_service.core.answer import answer_question
+
+        result = answer_question(_local_retriever(settings), args.question, top_k=args.top_k, language=args.lang,
+                                 min_confidence=settings.min_confidence, max_chars=settings.max_question_chars)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_answer(result)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.evaluation import format_table
+    from qa_service.core.retrieval import Retriever, Tuning
+
+    base = _local_retriever(settings)
+    retriever = Retriever(base.loaded, base.encoder, Tuning(mode=args.mode, fusion=args.fusion))
+    figures = _run_eval(retriever, Path(args.set), settings)
+    print(f"{args.set} on index {retriever.version} (mode {args.mode}, fusion {args.fusion}, "
+          f"threshold {settings.min_confidence})")
+    print(format_table(figures))
+    for failure in figures["all"].failures:
+        print("  miss:", failure)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.index import read_current, read_manifest, versions_dir
+
+    version = read_current(settings.index_dir)
+    if version is None:
+        print(f"no index in {settings.index_dir}; run `qa-service build-index`")
+        return 1
+    manifest = read_manifest(versions_dir(settings.index_dir) / version)
+    print(json.dumps({k: manifest[k] for k in ("version", "built_at", "model", "chunker", "passage_count",
+                                                "documents")}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.index import list_versions, read_current, read_manifest, versions_dir
+
+    live = read_current(settings.index_dir)
+    for version in reversed(list_versions(settings.index_dir)):
+        try:
+            m = read_manifest(versions_dir(settings.index_dir) / version)
+            detail = f"built {m['built_at']}  {len(m['documents'])} documents  {m['passage_count']} passages"
+        except QAError as exc:
+            detail = f"unreadable: {exc}"
+        print(f"{'*' if version == live else ' '} {version}  {detail}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.index import list_versions, read_current, switch_current
+
+    live = read_current(settings.index_dir)
+    versions = list_versions(settings.index_dir)
+    target = args.version
+    if target is None:
+        older = [v for v in versions if live is None or v < live]
+        if not older:
+            print("no older version to roll back to", file=sys.stderr)
+            return 1
+        target = older[-1]
+    switch_current(settings.index_dir, target)
+    print(f"CURRENT now names {target} (was {live})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    conf = Path(__file__).resolve().parent / "web" / "gunicorn_conf.py"
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(conf), "qa_service.web:create_app()"])
+    return 0  # pragma: no cover
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa-service", description="Answers from the clinic's articles.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build-index", help="build a new index version from the documents folder and make it live")
+    b.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    b.add_argument("--dry-run", action="store_true", help="build and evaluate, but do not switch CURRENT")
+    b.add_argument("--force", action="store_true", help="switch even when the quality gate fails")
+    b.add_argument("--no-gate", action="store_true", help="skip the quality gate")
+    b.add_argument("--gate-set", help="question set for the quality gate (default QA_GATE_SET)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = sub.add_parser("ask", help="ask a question (locally, or a running server with --url)")
+    a.add_argument("question")
+    a.add_argument("--top-k", type=int, default=3)
+    a.add_argument("--lang", choices=("en", "fr"))
+    a.add_argument("--json", action="store_true", help="print the API response")
+    a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
+    e = sub.add_parser("eval", help="score the live index on a labelled question set")
+    e.add_argument("--set", required=True, help="JSONL file like tests/data/dev_questions.jsonl")
+    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    e.add_argument("--fusion", choices=("rrf", "blend"), default="rrf")
+    sub.add_parser("info", help="print the live index's manifest summary")
+    sub.add_parser("versions", help="list index versions (* = live)")
+    r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")
+    r.add_argument("version", nargs="?")
+    sub.add_parser("serve", help="run the production server (gunicorn)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command in ("build-index", "ask", "eval") and not getattr(args, "url", None):
+            from qa_service.logs import configure_logging
+
+            configure_logging("WARNING")
+        handler = {"build-index": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "info": cmd_info,
+                   "versions": cmd_versions, "rollback": cmd_rollback, "serve": cmd_serve}[args.command]
+        return handler(args, settings)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the live index is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The one Answer shape every front end returns: passages, confidence, highlights, triage, disclaimer.
+
+Built here, once, so no front end can forget the disclaimer or the red-flag triage.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from typing import Any
+
+from qa_service.core.errors import InvalidQuestion
+from qa_service.core.query import Query
+from qa_service.core.retrieval import Hit, Retriever
+from qa_service.core.safety import disclaimer, triage
+from qa_service.core.sentences import sentence_spans
+from qa_service.core.terms import stem, words
+
+NO_ANSWER = {
+    "en": (
+        "Our articles don't cover this question. Please contact the clinic — our team will be happy to help."
+    ),
+    "fr": (
+        "Nos articles ne traitent pas de cette question. Communiquez avec la clinique : "
+        "notre équipe se fera un plaisir de vous aider."
+    ),
+}
+LANGUAGES = ("en", "fr")
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Normalise (NFC, control characters removed) and check a question; raises InvalidQuestion."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("the question must be a string")
+    text = unicodedata.normalize("NFC", question)
+    text = "".join(ch if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestion("the question is empty (or holds only spaces or control characters)")
+    if len(question) > max_chars:
+        raise InvalidQuestion(f"the question is too long: {len(question)} characters, the limit is {max_chars}")
+    return text
+
+
+def _highlights(hit: Hit, query: Query) -> dict[str, Any]:
+    """The best-answering sentence of the passage and the spans of the question's words in it."""
+    text = hit.passage.text
+    query_stems = set(query.stems)
+    term_spans = [
+        [s, e] for s, e, w in words(text) if stem(w, "en") in query_stems or stem(w, "fr") in query_stems
+    ]
+    best: tuple[float, int] | None = None
+    best_span = [0, len(text)]
+    for position, (s, e) in enumerate(sentence_spans(text)):
+        sentence_stems = {stem(w, "en") for _, _, w in words(text[s:e])}
+        weight = sum(w for w, c in zip(query.weights, query.concepts, strict=True) if sentence_stems & set(c))
+        key = (weight, -position)
+        if best is None or key > best:
+            best, best_span = key, [s, e]
+    return {"answer": best_span, "terms": term_spans}
+
+
+def _passage_ref(passage: Any) -> dict[str, Any]:
+    return {
+        "id": passage.id,
+        "document": {"id": passage.document_id, "title": passage.document_title},
+        "section": passage.section,
+        "start": passage.start,
+        "end": passage.end,
+    }
+
+
+def answer_question(
+    retriever: Retriever,
+    question: str,
+    *,
+    top_k: int = 3,
+    language: str | None = None,
+    min_confidence: float = 0.5,
+    max_chars: int = 1000,
+) -> dict[str, Any]:
+    """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language."""
+    started = time.perf_counter()
+    text = clean_question(question, max_chars)
+    query = retriever.read(text, language if language in LANGUAGES else None)
+    lang = language if language in LANGUAGES else query.language
+    hits = retriever.search(query, top_k)
+    answered = bool(hits) and hits[0].confidence >= min_confidence
+    urgent = triage(text, lang)
+    answers = []
+    for hit in hits:
+        ref = _passage_ref(hit.passage)
+        answers.append(
+            {
+                "id": hit.passage.id,
+                "text": hit.passage.text,
+                "score": round(hit.score, 6),
+                "confidence": round(hit.confidence, 4),
+                **{k: ref[k] for k in ("document", "section", "start", "end")},
+                "highlights": _highlights(hit, query),
+                "also_in": [_passage_ref(p) for p in hit.also_in],
+            }
+        )
+    return {
+        "question": text,
+        "answered": answered,
+        "message": None if answered else NO_ANSWER[lang],
+        "answers": answers,
+        "urgent": urgent.to_dict() if urgent else None,
+        "disclaimer": disclaimer(lang),
+        "lang": lang,
+        "index_version": retriever.version,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+    }

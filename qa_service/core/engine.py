@@ -1,0 +1,88 @@
+"""The live engine of one process: the encoder (loaded once) and the current index version.
+
+It notices a new ``CURRENT`` cheaply (a stat, at most every ``reload_interval`` seconds), loads the
+new version completely beside the old one and swaps the reference, so requests in flight finish on
+the version they started with. A version that fails to load is refused and the old one kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from qa_service.core.embedding import Encoder
+from qa_service.core.errors import IndexNotReady, QAError
+from qa_service.core.index import CURRENT, load_version, read_current
+from qa_service.core.retrieval import Retriever, Tuning
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Holds the encoder and the live Retriever; thread-safe."""
+
+    def __init__(self, encoder: Encoder, index_dir: Path, *, reload_interval: float = 2.0,
+                 tuning: Tuning | None = None) -> None:
+        self.encoder = encoder
+        self.index_dir = index_dir
+        self.reload_interval = reload_interval
+        self.tuning = tuning
+        self._retriever: Retriever | None = None
+        self._pointer: tuple[int, int, int] | None = None
+        self._last_check = 0.0
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    def _pointer_identity(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Load the version ``CURRENT`` names if it changed; returns True when a new version went live."""
+        now = time.monotonic()
+        if not force and self._retriever is not None and now - self._last_check < self.reload_interval:
+            return False
+        with self._lock:
+            self._last_check = now
+            identity = self._pointer_identity()
+            if identity == self._pointer and not force:
+                return False
+            self._pointer = identity
+            version = read_current(self.index_dir)
+            if version is None or (self._retriever is not None and version == self._retriever.version):
+                return False
+            try:
+                loaded = load_version(self.index_dir, version, self.encoder)
+                retriever = Retriever(loaded, self.encoder, self.tuning)
+            except QAError as exc:
+                self.last_error = str(exc)
+                log.error("index version %s refused, still serving %s: %s", version,
+                          self._retriever.version if self._retriever else "nothing", exc)
+                return False
+            self._retriever = retriever
+            self.last_error = None
+            log.info("index version %s is live (%d passages)", version, len(loaded.passages))
+            return True
+
+    @property
+    def retriever(self) -> Retriever:
+        """The live retriever; raises IndexNotReady when no valid index has been loaded."""
+        self.refresh()
+        current = self._retriever
+        if current is None:
+            raise IndexNotReady(self.last_error or f"no index has been built in {self.index_dir}; run `qa-service build-index`")
+        return current
+
+    @property
+    def ready(self) -> bool:
+        try:
+            self.retriever
+        except IndexNotReady:
+            return False
+        return True

@@ -1,0 +1,147 @@
+"""The Retriever: dense (FAISS) + lexical (BM25) search, fusion, near-duplicate collapse, confidence.
+
+Dense search finds paraphrases; BM25 finds the rare exact word (a product, a symptom) the encoder
+blurs. Their ranks are fused; confidence is an absolute figure built from the best passage's cosine
+and how much of the question it covers, so "no confident answer" works on any corpus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa_service.core.chunking import Passage
+from qa_service.core.embedding import Encoder
+from qa_service.core.index import LoadedIndex
+from qa_service.core.lexical import LexicalIndex
+from qa_service.core.query import Query, QueryReader
+from qa_service.core.terms import content_stems, fold, words
+
+MODES = ("hybrid", "dense", "lexical")
+FUSIONS = ("rrf", "blend")
+RRF_K = 60
+DUPLICATE_COSINE = 0.85
+DUPLICATE_JACCARD = 0.55
+ANSWER_TYPE_PENALTY = 0.2
+
+
+@dataclass
+class Hit:
+    """One ranked passage with the evidence behind its rank."""
+
+    passage: Passage
+    row: int
+    score: float
+    cosine: float
+    coverage: float
+    confidence: float = 0.0
+    also_in: list[Passage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
+
+    mode: str = "hybrid"
+    fusion: str = "rrf"
+    candidates: int = 50
+    duplicate_cosine: float = DUPLICATE_COSINE
+    duplicate_jaccard: float = DUPLICATE_JACCARD
+
+
+def confidence(cosine: float, coverage: float) -> float:
+    """Probability-like confidence in [0, 1] from the semantic and the lexical evidence.
+
+    A logistic over both signals: a passage must be close in meaning AND share the question's
+    informative words (or their synonyms/translations) to be called an answer.
+    """
+    z = 8.0 * (cosine - 0.35) + 4.0 * (coverage - 0.5)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class Retriever:
+    """Searches one loaded index version; immutable once built, so threads may share it."""
+
+    def __init__(self, loaded: LoadedIndex, encoder: Encoder, tuning: Tuning | None = None) -> None:
+        self.loaded = loaded
+        self.encoder = encoder
+        self.tuning = tuning or Tuning()
+        self.passages = loaded.passages
+        self.version = loaded.version
+        self.lexical = LexicalIndex([content_stems(p.embed_text, p.language) for p in self.passages])
+        self._text_stems = [frozenset(content_stems(p.text, p.language)) for p in self.passages]
+        corpus_words = {fold(w) for p in self.passages for _, _, w in words(p.embed_text)}
+        self.reader = QueryReader(corpus_words)
+
+    def read(self, question: str, language: str | None = None) -> Query:
+        return self.reader.read(question, language)
+
+    def _vector(self, row: int) -> np.ndarray:
+        return np.asarray(self.loaded.vectors.reconstruct(row), dtype=np.float32)
+
+    def search(self, query: Query, top_k: int) -> list[Hit]:
+        """The ``top_k`` best distinct passages, best first, each with its confidence."""
+        n = len(self.passages)
+        if n == 0:
+            return []
+        depth = min(n, max(self.tuning.candidates, top_k * 5))
+        qvec = self.encoder.encode([query.dense_text])
+        cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
+        cosine = {int(r): float(s) for r, s in zip(rows[0], cos_scores[0], strict=True) if r >= 0}
+        dense_rank = {r: i for i, r in enumerate(cosine)}
+        bm25 = self.lexical.scores(query.stems) if self.tuning.mode != "dense" else np.zeros(n, np.float32)
+        lexical_order = [int(r) for r in np.argsort(-bm25, kind="stable")[:depth] if bm25[r] > 0]
+        lexical_rank = {r: i for i, r in enumerate(lexical_order)}
+
+        pool = set(list(cosine)[:depth]) | set(lexical_order)
+        for r in lexical_order:  # exact cosine for lexical-only candidates of a large corpus
+            if r not in cosine:
+                cosine[r] = float(self._vector(r) @ qvec[0])
+        top_bm25 = float(bm25.max()) if n else 0.0
+        scored: list[Hit] = []
+        for r in pool:
+            cov = self.lexical.coverage(query.concepts, query.weights, r)
+            if self.tuning.mode == "dense":
+                score = cosine[r]
+            elif self.tuning.mode == "lexical":
+                score = float(bm25[r])
+            elif self.tuning.fusion == "rrf":
+                score = 1.0 / (RRF_K + dense_rank.get(r, depth) + 1) + 1.0 / (RRF_K + lexical_rank.get(r, depth) + 1)
+            else:
+                score = 0.7 * cosine[r] + 0.3 * (float(bm25[r]) / top_bm25 if top_bm25 > 0 else 0.0)
+            conf = confidence(cosine[r], cov)
+            kind = query.answer_type
+            if kind is not None and self.tuning.mode == "hybrid":
+                if kind.found_in(self.passages[r].text):
+                    score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1  # gives the asked fact
+                elif kind.required:
+                    conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
+            scored.append(Hit(self.passages[r], r, score, cosine[r], cov, conf))
+        scored.sort(key=lambda h: (-h.score, h.row))
+        return self._collapse_duplicates(scored, top_k)
+
+    def _near_duplicates(self, a: int, b: int, va: np.ndarray, vb: np.ndarray) -> bool:
+        """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
+        sa, sb = self._text_stems[a], self._text_stems[b]
+        if not sa or not sb or len(sa & sb) / len(sa | sb) < self.tuning.duplicate_jaccard:
+            return False
+        return float(va @ vb) >= self.tuning.duplicate_cosine
+
+    def _collapse_duplicates(self, ranked: list[Hit], top_k: int) -> list[Hit]:
+        """Keep the best of near-identical passages; the others ride along as ``also_in``."""
+        kept: list[Hit] = []
+        kept_vectors: list[np.ndarray] = []
+        for hit in ranked:
+            vec = self._vector(hit.row)
+            twin = next((k for k, v in zip(kept, kept_vectors, strict=True)
+                         if self._near_duplicates(k.row, hit.row, v, vec)), None)
+            if twin is not None:
+                twin.also_in.append(hit.passage)
+                continue
+            if len(kept) == top_k:
+                continue  # still scanned: a later twin of a kept passage belongs in its also_in
+            kept.append(hit)
+            kept_vectors.append(vec)
+        return kept

@@ -1,0 +1,97 @@
+"""One frozen Settings object built from ``QA_*`` environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from qa_service.core.embedding import DEFAULT_MODEL
+from qa_service.core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_gate_set() -> str:
+    path = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
+    return str(path) if path.exists() else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service. Field ``x`` is read from ``QA_X``; the README lists them all."""
+
+    documents_dir: Path = PROJECT_ROOT / "documents"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model: str = DEFAULT_MODEL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    torch_threads: int = 1
+    chunk_tokens: int = 200
+    keep_versions: int = 3
+    max_question_chars: int = 1000
+    max_body_bytes: int = 16 * 1024
+    default_top_k: int = 3
+    max_top_k: int = 20
+    min_confidence: float = 0.5
+    reload_interval: float = 2.0
+    log_level: str = "INFO"
+    log_questions: bool = False
+    gate_set: str = field(default_factory=_default_gate_set)
+    gate_min_recall_at_3: float = 0.9
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``QA_*`` variables; a value that does not parse names its variable in the error."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        defaults = cls()
+        for f in fields(cls):
+            var = f"QA_{f.name.upper()}"
+            if var not in env:
+                continue
+            raw = env[var].strip()
+            current = getattr(defaults, f.name)
+            try:
+                if isinstance(current, bool):
+                    if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                        raise ValueError("expected true or false")
+                    values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+                elif isinstance(current, int):
+                    values[f.name] = int(raw)
+                elif isinstance(current, float):
+                    values[f.name] = float(raw)
+                elif isinstance(current, Path):
+                    values[f.name] = Path(raw).expanduser().resolve()
+                else:
+                    values[f.name] = raw
+            except ValueError as exc:
+                raise ConfigError(f"{var}={raw!r} is not valid: {exc}") from None
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        checks = [
+            (1 <= self.port <= 65535, "QA_PORT must be between 1 and 65535"),
+            (self.workers >= 1, "QA_WORKERS must be at least 1"),
+            (self.threads >= 1, "QA_THREADS must be at least 1"),
+            (self.torch_threads >= 1, "QA_TORCH_THREADS must be at least 1"),
+            (32 <= self.chunk_tokens <= 8192, "QA_CHUNK_TOKENS must be between 32 and 8192"),
+            (self.keep_versions >= 1, "QA_KEEP_VERSIONS must be at least 1"),
+            (1 <= self.max_question_chars <= 100_000, "QA_MAX_QUESTION_CHARS must be between 1 and 100000"),
+            (256 <= self.max_body_bytes <= 10_000_000, "QA_MAX_BODY_BYTES must be between 256 and 10000000"),
+            (1 <= self.max_top_k <= 100, "QA_MAX_TOP_K must be between 1 and 100"),
+            (1 <= self.default_top_k <= self.max_top_k, "QA_DEFAULT_TOP_K must be between 1 and QA_MAX_TOP_K"),
+            (0.0 <= self.min_confidence <= 1.0, "QA_MIN_CONFIDENCE must be between 0 and 1"),
+            (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
+            (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
+            (self.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"), "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)

@@ -1,0 +1,37 @@
+"""The Flask front end. ``create_app()`` loads the model and index once per process (gunicorn worker)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.engine import Engine
+from qa_service.logs import configure_logging
+from qa_service.settings import Settings
+from qa_service.web.api import bp as api_bp
+from qa_service.web.errors import register_error_handlers
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+    """Build the app; tests pass their own settings or a ready engine (sharing one loaded model)."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    if engine is None:
+        encoder = SentenceTransformerEncoder(settings.model, threads=settings.torch_threads)
+        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval)
+    engine.refresh(force=True)
+    if not engine.ready:
+        log.warning("starting without an index (%s); /readyz answers 503 until one is built", engine.last_error)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["qa_settings"] = settings
+    app.extensions["qa_engine"] = engine
+    app.register_blueprint(api_bp)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,140 @@
+"""The ``/api/v1`` blueprint and the health probes: request parsing and validation only.
+
+Answers come from ``core.answer``; this module turns HTTP into plain values and back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from qa_service.core.answer import LANGUAGES, answer_question
+from qa_service.core.engine import Engine
+from qa_service.settings import Settings
+from qa_service.web.errors import BadField
+
+bp = Blueprint("api", __name__)
+_ASK_FIELDS = {"question", "top_k", "lang"}
+
+
+def _engine() -> Engine:
+    return current_app.extensions["qa_engine"]
+
+
+def _settings() -> Settings:
+    return current_app.extensions["qa_settings"]
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise BadField("the JSON object repeats a key")
+    return dict(pairs)
+
+
+def _json_body() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the question as JSON with Content-Type: application/json")
+    raw = request.get_data(cache=False)  # size already bounded by MAX_CONTENT_LENGTH (413)
+    try:
+        body = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates,
+                          parse_constant=lambda c: (_ for _ in ()).throw(BadField(f"{c} is not valid JSON")))
+    except UnicodeDecodeError:
+        raise BadField("the body is not valid UTF-8") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BadField(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadField("the body must be a JSON object like {\"question\": \"...\"}")
+    return body
+
+
+def _top_k(value: Any) -> int:
+    settings = _settings()
+    if value is None:
+        return settings.default_top_k
+    if isinstance(value, str) and value.strip().lstrip("+").isdigit() and len(value) < 6:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadField(f"top_k must be an integer between 1 and {settings.max_top_k}")
+    if not 1 <= value <= settings.max_top_k:
+        raise BadField(f"top_k must be between 1 and {settings.max_top_k}, got {value}")
+    return value
+
+
+def _lang(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise BadField("lang must be \"en\" or \"fr\"")
+    return str(value)
+
+
+def _answer(question: Any, top_k: Any, lang: Any) -> Response:
+    if question is None:
+        raise BadField("the field \"question\" is required")
+    if not isinstance(question, str):
+        raise BadField("the field \"question\" must be a string")
+    settings = _settings()
+    k, language = _top_k(top_k), _lang(lang)
+    result = answer_question(
+        _engine().retriever,
+        question,
+        top_k=k,
+        language=language,
+        min_confidence=settings.min_confidence,
+        max_chars=settings.max_question_chars,
+    )
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"  # answers echo health questions
+    return response
+
+
+@bp.post("/api/v1/ask")
+def ask() -> Response:
+    body = _json_body()
+    unknown = set(body) - _ASK_FIELDS
+    if unknown:
+        raise BadField(f"unknown field(s): {', '.join(sorted(unknown))}; expected question, top_k, lang")
+    return _answer(body.get("question"), body.get("top_k"), body.get("lang"))
+
+
+@bp.get("/api/v1/search")
+def search() -> Response:
+    args = request.args
+    for name in ("q", "top_k", "lang"):
+        if len(args.getlist(name)) > 1:
+            raise BadField(f"the parameter {name} is given more than once")
+    return _answer(args.get("q"), args.get("top_k"), args.get("lang"))
+
+
+@bp.get("/api/v1/info")
+def info() -> Response:
+    retriever = _engine().retriever
+    manifest = retriever.loaded.manifest
+    response = jsonify(
+        {
+            "index_version": retriever.version,
+            "built_at": manifest.get("built_at"),
+            "model": manifest.get("model", {}).get("name"),
+            "documents": [{"id": d["id"], "title": d["title"]} for d in manifest.get("documents", [])],
+            "passages": len(retriever.passages),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response | tuple[Response, int]:
+    engine = _engine()
+    if engine.ready:
+        return jsonify({"status": "ready", "index_version": engine.retriever.version})
+    return jsonify({"status": "not ready", "detail": "no valid index is loaded"}), 503

@@ -1,0 +1,63 @@
+"""Every error as ``application/problem+json`` (RFC 9457) with the right status; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, InvalidQuestion
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE = "https://qa-service.local/problems/"
+
+
+class BadField(Exception):
+    """A request field is missing, of the wrong type or out of range (400)."""
+
+
+def problem(status: int, title: str, detail: str, slug: str | None = None) -> Response:
+    body = {
+        "type": PROBLEM_TYPE + (slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(BadField)
+    def _bad_field(exc: BadField) -> Response:
+        return problem(400, "Bad request", str(exc), "bad-request")
+
+    @app.errorhandler(InvalidQuestion)
+    def _invalid_question(exc: InvalidQuestion) -> Response:
+        return problem(422, "Invalid question", str(exc), "invalid-question")
+
+    @app.errorhandler(IndexNotReady)
+    @app.errorhandler(IndexMismatch)
+    @app.errorhandler(IndexCorrupt)
+    def _not_ready(exc: Exception) -> Response:
+        log.error("index not ready: %s", exc)
+        response = problem(503, "Service not ready", "The answer index is not available yet; try again shortly.",
+                           "not-ready")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        response = problem(status, exc.name, exc.description or exc.name)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "Internal server error", "Something went wrong on our side; please try again.",
+                       "internal")

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real model, loaded once per session, and a real index built from documents/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa_service.core.documents import load_documents  # noqa: E402
+from qa_service.core.embedding import SentenceTransformerEncoder  # noqa: E402
+from qa_service.core.engine import Engine  # noqa: E402
+from qa_service.core.index import build_index, load_current  # noqa: E402
+from qa_service.core.retrieval import Retriever  # noqa: E402
+from qa_service.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+DOCUMENTS = PROJECT_ROOT / "documents"
+ARTICLE = DOCUMENTS / "pimples-after-microneedling.md"
+DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder) -> Path:
+    folder = tmp_path_factory.mktemp("index")
+    documents, _ = load_documents(DOCUMENTS)
+    build_index(documents, encoder, folder, chunk_tokens=Settings().chunk_tokens)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def retriever(index_dir: Path, encoder: SentenceTransformerEncoder) -> Retriever:
+    return Retriever(load_current(index_dir, encoder), encoder)
+
+
+@pytest.fixture()
+def copy_of_index(index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy a test may damage."""
+    target = tmp_path / "index"
+    shutil.copytree(index_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir: Path) -> Settings:
+    return Settings.from_env({}, index_dir=index_dir, documents_dir=DOCUMENTS)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, encoder: SentenceTransformerEncoder):  # noqa: ANN201
+    from qa_service.web import create_app
+
+    return create_app(settings, engine=Engine(encoder, settings.index_dir))
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()

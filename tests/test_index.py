@@ -1,0 +1,109 @@
+"""Index artifacts: build, save, load, answer; damaged or foreign indexes are refused clearly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa_service.core.answer import answer_question
+from qa_service.core.documents import load_documents
+from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.index import (
+    MANIFEST, PASSAGES, VECTORS, build_index, list_versions, load_current, read_current, versions_dir,
+)
+from qa_service.core.retrieval import Retriever
+from tests.conftest import DOCUMENTS
+
+
+def _live_folder(index: Path) -> Path:
+    return versions_dir(index) / str(read_current(index))
+
+
+def test_built_index_has_a_complete_manifest(index_dir: Path, encoder: SentenceTransformerEncoder) -> None:
+    manifest = json.loads((_live_folder(index_dir) / MANIFEST).read_text())
+    assert manifest["model"] == {"name": encoder.name, "fingerprint": encoder.fingerprint, "dimension": 384}
+    assert manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["chunker"]["max_tokens"] <= 256
+    assert manifest["documents"][0]["id"] == "pimples-after-microneedling.md"
+    assert len(manifest["documents"][0]["checksum"]) == 64
+    assert manifest["passage_count"] == sum(1 for _ in (_live_folder(index_dir) / PASSAGES).open())
+    assert manifest["built_at"]
+
+
+def test_loaded_index_answers_the_core_question(index_dir: Path, encoder: SentenceTransformerEncoder) -> None:
+    retriever = Retriever(load_current(index_dir, encoder), encoder)
+    result = answer_question(retriever, "Is it normal to get pimples after microneedling?")
+    assert result["answered"] is True
+    top = result["answers"][0]
+    assert top["document"]["id"] == "pimples-after-microneedling.md"
+    assert "normal" in top["text"] and "pimples" in top["text"]
+
+
+def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+    vectors = _live_folder(copy_of_index) / VECTORS
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        load_current(copy_of_index, encoder)
+    vectors.write_bytes(bytes(data[:100]))
+    with pytest.raises(IndexCorrupt):
+        load_current(copy_of_index, encoder)
+
+
+def test_missing_passages_file_is_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+    (_live_folder(copy_of_index) / PASSAGES).unlink()
+    with pytest.raises(IndexCorrupt, match="missing"):
+        load_current(copy_of_index, encoder)
+
+
+def test_manifest_for_another_model_is_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+    path = _live_folder(copy_of_index) / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["model"]["name"] = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="paraphrase-multilingual"):
+        load_current(copy_of_index, encoder)
+    manifest["model"]["name"] = encoder.name
+    manifest["model"]["fingerprint"] = "0" * 64
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="other weights"):
+        load_current(copy_of_index, encoder)
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+    with pytest.raises(IndexNotReady, match="build-index"):
+        load_current(tmp_path, encoder)
+
+
+def test_a_failed_build_leaves_the_live_index_untouched(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+    live = read_current(copy_of_index)
+    before = list_versions(copy_of_index)
+    documents, _ = load_documents(DOCUMENTS)
+
+    def refuse(folder: Path) -> None:
+        raise BuildError("gate says no")
+
+    with pytest.raises(BuildError, match="gate says no"):
+        build_index(documents, encoder, copy_of_index, chunk_tokens=200, gate=refuse)
+    assert read_current(copy_of_index) == live
+    assert list_versions(copy_of_index) == before
+    assert not list((versions_dir(copy_of_index)).glob(".tmp-*"))
+    load_current(copy_of_index, encoder)
+
+
+def test_old_versions_are_pruned_but_the_live_one_kept(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+    documents, _ = load_documents(DOCUMENTS)
+    reports = [build_index(documents, encoder, tmp_path, chunk_tokens=200, keep_versions=2) for _ in range(3)]
+    assert list_versions(tmp_path) == [r.version for r in reports[1:]]
+    assert read_current(tmp_path) == reports[-1].version
+    assert reports[-1].removed_versions == [reports[0].version]
+
+
+def test_no_documents_is_a_clear_build_error(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+    with pytest.raises(BuildError, match="no usable documents"):
+        build_index([], encoder, tmp_path, chunk_tokens=200)
+    assert read_current(tmp_path) is None
