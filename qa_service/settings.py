@@ -39,7 +39,6 @@ class Settings:
     min_confidence: float = 0.5
     reload_interval: float = 2.0
     log_level: str = "INFO"
-    log_questions: bool = False
     gate_set: str = field(default_factory=_default_gate_set)
     gate_min_recall_at_3: float = 0.9
 

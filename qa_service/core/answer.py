@@ -54,6 +54,8 @@ def _highlights(hit: Hit, query: Query) -> dict[str, Any]:
     for position, (s, e) in enumerate(sentence_spans(text)):
         sentence_stems = {stem(w, "en") for _, _, w in words(text[s:e])}
         weight = sum(w for w, c in zip(query.weights, query.concepts, strict=True) if sentence_stems & set(c))
+        if query.answer_type is not None and query.answer_type.found_in(text[s:e]):
+            weight += max(query.weights, default=1.0) * 2  # the sentence holding the asked-for fact
         key = (weight, -position)
         if best is None or key > best:
             best, best_span = key, [s, e]
