@@ -47,7 +47,7 @@ def _local_retriever(settings: Settings, version: str | None = None):  # noqa: A
 
     encoder = _encoder(settings)
     loaded = load_version(settings.index_dir, version, encoder) if version else load_current(settings.index_dir, encoder)
-    return Retriever(loaded, encoder)
+    return Retriever(loaded, encoder, settings.tuning())
 
 
 def _run_eval(retriever: Any, path: Path, settings: Settings) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         if gate_path is None or not gate_path.is_file():
             return
         loaded = load_version(settings.index_dir, folder.name, encoder)
-        figures = _run_eval(Retriever(loaded, encoder), gate_path, settings)
+        figures = _run_eval(Retriever(loaded, encoder, settings.tuning()), gate_path, settings)
         print(f"quality gate ({gate_path}):\n{format_table(figures)}")
         overall = figures["all"].figures()
         problems = []
@@ -140,9 +140,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.retrieval import Retriever, Tuning
 
     base = _local_retriever(settings)
-    retriever = Retriever(base.loaded, base.encoder, Tuning(mode=args.mode, fusion=args.fusion))
+    tuning = Tuning(mode=args.mode or settings.retrieval_mode, fusion=args.fusion or settings.fusion)
+    retriever = Retriever(base.loaded, base.encoder, tuning)
     figures = _run_eval(retriever, Path(args.set), settings)
-    print(f"{args.set} on index {retriever.version} (mode {args.mode}, fusion {args.fusion}, "
+    print(f"{args.set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "
           f"threshold {settings.min_confidence})")
     print(format_table(figures))
     for failure in figures["all"].failures:
@@ -218,8 +219,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
     e = sub.add_parser("eval", help="score the live index on a labelled question set")
     e.add_argument("--set", required=True, help="JSONL file like tests/data/dev_questions.jsonl")
-    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    e.add_argument("--fusion", choices=("rrf", "blend"), default="rrf")
+    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), help="default QA_RETRIEVAL_MODE")
+    e.add_argument("--fusion", choices=("rrf", "blend"), help="default QA_FUSION")
     sub.add_parser("info", help="print the live index's manifest summary")
     sub.add_parser("versions", help="list index versions (* = live)")
     r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")

@@ -37,10 +37,17 @@ class Settings:
     default_top_k: int = 3
     max_top_k: int = 20
     min_confidence: float = 0.5
+    retrieval_mode: str = "hybrid"
+    fusion: str = "rrf"
     reload_interval: float = 2.0
     log_level: str = "INFO"
     gate_set: str = field(default_factory=_default_gate_set)
     gate_min_recall_at_3: float = 0.9
+
+    def tuning(self):  # noqa: ANN201 - returns core.retrieval.Tuning (imported lazily: numpy/faiss)
+        from qa_service.core.retrieval import Tuning
+
+        return Tuning(mode=self.retrieval_mode, fusion=self.fusion)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -87,6 +94,8 @@ class Settings:
             (1 <= self.max_top_k <= 100, "QA_MAX_TOP_K must be between 1 and 100"),
             (1 <= self.default_top_k <= self.max_top_k, "QA_DEFAULT_TOP_K must be between 1 and QA_MAX_TOP_K"),
             (0.0 <= self.min_confidence <= 1.0, "QA_MIN_CONFIDENCE must be between 0 and 1"),
+            (self.retrieval_mode in ("hybrid", "dense", "lexical"), "QA_RETRIEVAL_MODE must be hybrid, dense or lexical"),
+            (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
             (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
             (self.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"), "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),

@@ -6,12 +6,15 @@ is bounded in [0, 1], so it can feed an absolute confidence where raw BM25 score
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG on import
 
 
 class LexicalIndex:

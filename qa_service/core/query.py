@@ -48,6 +48,7 @@ class AnswerType:
 class Lexicon:
     fr_en: dict[str, str]
     lay_en: dict[str, str]
+    fr_stems: dict[str, str]
     answer_types: tuple[AnswerType, ...]
 
 
@@ -57,14 +58,26 @@ def lexicon() -> Lexicon:
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in items)
 
+    fr_en = {fold(str(k)): str(v) for k, v in (raw.get("fr_en") or {}).items()}
     return Lexicon(
-        fr_en={fold(str(k)): str(v) for k, v in (raw.get("fr_en") or {}).items()},
+        fr_en=fr_en,
         lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
+        # French inflections ("empirent", "empirer") share a stem: look translations up by stem too.
+        fr_stems={stem(k, "fr"): v for k, v in sorted(fr_en.items(), key=lambda kv: len(kv[0]), reverse=True)},
         answer_types=tuple(
             AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
             for name, spec in (raw.get("answer_types") or {}).items()
         ),
     )
+
+
+def _french_inflection(word: str, lex: Lexicon) -> str | None:
+    """Translation of an inflected French word ("empirent") through a lexicon entry's stem ("empir")."""
+    if len(word) < 5:
+        return None
+    best = max((s for s in lex.fr_stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
+               key=len, default=None)
+    return lex.fr_stems[best] if best else None
 
 
 def word_weight(word: str, language: str) -> float:
@@ -138,9 +151,10 @@ class QueryReader:
         for word in corrected:
             alternatives: list[str] = []
             if lang == "fr":
-                if word in lex.fr_en:
-                    rendered.append(lex.fr_en[word])
-                    alternatives += lex.fr_en[word].split()
+                english = lex.fr_en.get(word) or _french_inflection(word, lex)
+                if english:
+                    rendered.append(english)
+                    alternatives += english.split()
                 elif word in self.vocab or word not in STOPWORDS["fr"]:
                     rendered.append(word)
                 if not is_stopword(word):

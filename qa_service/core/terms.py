@@ -23,7 +23,7 @@ _EXTRA_STOP = {
            "many", "lot", "really", "actually", "anything", "something", "thing", "things", "still", "yes"},
     "fr": {"est-ce", "ce", "ça", "cela", "être", "avoir", "faire", "dois", "doit", "peux", "peut",
            "bonjour", "merci", "svp", "quoi", "comment", "pourquoi", "quand",
-           "combien", "quel", "quelle", "quels", "quelles", "après", "avant", "très", "oui", "non"},
+           "combien", "puis", "quel", "quelle", "quels", "quelles", "après", "avant", "très", "oui", "non"},
 }
 
 

@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(settings.log_level)
     if engine is None:
         encoder = SentenceTransformerEncoder(settings.model, threads=settings.torch_threads)
-        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval)
+        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval,
+                        tuning=settings.tuning())
+        encoder.encode(["warm-up"])  # first-call allocations happen now, not in a patient's request
     engine.refresh(force=True)
     if not engine.ready:
         log.warning("starting without an index (%s); /readyz answers 503 until one is built", engine.last_error)

@@ -1,0 +1,65 @@
+"""Red-flag triage in English and French, with negation and mildness, independent of retrieval."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_service.core.answer import answer_question
+from qa_service.core.retrieval import Retriever
+from qa_service.core.safety import triage
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["My lips and throat are swelling after the treatment", "I have trouble breathing since this morning",
+     "my tongue is swollen", "swelling around my eyes and my throat feels tight", "Je ne peux plus respirer",
+     "Mes lèvres enflent depuis le traitement", "j'ai du mal à avaler"],
+)
+def test_airway_and_allergy_signs_are_an_emergency(question: str) -> None:
+    result = triage(question)
+    assert result is not None and result.level == "emergency"
+    assert "911" in result.message
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["I have a high fever and chills after microneedling", "The treated skin is hot, very swollen and leaking pus",
+     "the redness is spreading to my neck", "there are red streaks on my cheek", "yellow crust on the bumps",
+     "severe pain that keeps getting worse", "it looks infected", "J'ai du pus et une forte douleur",
+     "j'ai de la fièvre", "la rougeur qui s'étend sur la joue"],
+)
+def test_infection_and_complication_signs_are_urgent(question: str) -> None:
+    result = triage(question)
+    assert result is not None and result.level == "urgent"
+    assert "811" in result.message
+    assert result.matched
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["no fever, just a few small bumps", "No fever or pain, just some small bumps. Should I worry?",
+     "mild redness the next day", "a little swelling is that normal?", "mild pain when I touch it",
+     "Is a little swelling normal the day after microneedling?", "pas de fièvre, juste une légère rougeur",
+     "Can squeezing pimples cause infection?", "What is microneedling?", "I don't have any pus or fever"],
+)
+def test_negated_or_mild_symptoms_raise_no_alarm(question: str) -> None:
+    assert triage(question) is None
+
+
+def test_the_message_follows_the_question_language() -> None:
+    french = triage("J'ai de la fièvre", "fr")
+    assert french is not None and "Info-Santé 811" in french.message and "clinique" in french.message
+    english = triage("I have a fever", "en")
+    assert english is not None and "Contact the clinic today" in english.message
+
+
+def test_urgent_is_in_the_response_even_when_retrieval_is_confident(retriever: Retriever) -> None:
+    result = answer_question(retriever, "My pimples after microneedling are full of pus, is that normal?")
+    assert result["answered"] is True
+    assert result["urgent"]["level"] == "urgent" and "pus" in result["urgent"]["matched"]
+
+
+def test_emergency_outranks_urgent() -> None:
+    result = triage("fever and my throat is swelling")
+    assert result is not None and result.level == "emergency"
+    assert set(result.matched) >= {"fever"}
