@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from qa_service.core.embedding import DEFAULT_MODEL
+from qa_service.core import DEFAULT_MODEL
 from qa_service.core.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

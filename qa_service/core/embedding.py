@@ -15,11 +15,11 @@ from typing import Protocol
 
 import numpy as np
 
+from qa_service.core import DEFAULT_MODEL
 from qa_service.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class Encoder(Protocol):

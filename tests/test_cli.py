@@ -1,0 +1,73 @@
+"""The qa-service console script, run as staff run it (a real subprocess, real model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DEV_SET, DOCUMENTS
+
+
+def _run(args: list[str], index: Path, docs: Path = DOCUMENTS, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs), **env}
+    return subprocess.run([sys.executable, "-m", "qa_service.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=300)
+
+
+def test_build_index_summarises_and_the_script_is_the_same_code(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCUMENTS, docs)
+    (docs / "broken.md").write_bytes(b"\xff\xfe\x00binary")
+    out = _run(["build-index", "--quiet", "--gate-set", str(DEV_SET)], tmp_path / "index", docs)
+    assert out.returncode == 0, out.stderr
+    assert "indexed 1 documents" in out.stdout and "passages in" in out.stdout and "(live)" in out.stdout
+    assert "quality gate" in out.stdout
+    assert "skipped broken.md" in out.stderr
+    script = subprocess.run([sys.executable, "scripts/build_index.py", "--quiet", "--no-gate"], capture_output=True,
+                            text=True, env={**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"),
+                                            "QA_DOCUMENTS_DIR": str(docs)},
+                            cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert script.returncode == 0 and "indexed 1 documents" in script.stdout
+    versions = _run(["versions"], tmp_path / "index")
+    lines = versions.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("* ")
+    rollback = _run(["rollback"], tmp_path / "index")
+    assert rollback.returncode == 0 and "CURRENT now names" in rollback.stdout
+    assert _run(["versions"], tmp_path / "index").stdout.strip().splitlines()[1].startswith("* ")
+
+
+def test_the_gate_refuses_a_bad_index_and_force_overrides(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "other.md").write_text("# Sunscreen\n\nWear sunscreen every day, even in winter.\n")
+    index = tmp_path / "index"
+    refused = _run(["build-index", "--quiet", "--gate-set", str(DEV_SET)], index, docs)
+    assert refused.returncode == 2
+    assert "quality gate refused" in refused.stderr and "recall@3" in refused.stderr
+    assert not (index / "CURRENT").exists()
+    forced = _run(["build-index", "--quiet", "--gate-set", str(DEV_SET), "--force"], index, docs)
+    assert forced.returncode == 0 and "--force" in forced.stdout
+    assert (index / "CURRENT").exists()
+
+
+def test_ask_json_and_eval(index_dir: Path) -> None:
+    asked = _run(["ask", "--json", "Should I squeeze the pimples?"], index_dir)
+    assert asked.returncode == 0, asked.stderr
+    body = json.loads(asked.stdout)
+    assert body["answered"] and body["disclaimer"]
+    human = _run(["ask", "I have a fever after microneedling"], index_dir)
+    assert "URGENT" in human.stdout and "consult your practitioner" in human.stdout
+    evaluated = _run(["eval", "--set", str(DEV_SET)], index_dir)
+    assert evaluated.returncode == 0
+    assert "recall@3" in evaluated.stdout and "red_flag_recall" in evaluated.stdout
+    assert any(line.startswith("fr") for line in evaluated.stdout.splitlines())
+
+
+def test_missing_index_is_a_clear_cli_error(tmp_path: Path) -> None:
+    out = _run(["ask", "hello"], tmp_path)
+    assert out.returncode == 2 and "build-index" in out.stderr
+    assert "Traceback" not in out.stderr
