@@ -35,10 +35,8 @@ def _print_answer(result: dict[str, Any]) -> None:
     print(f"{result['disclaimer']}\n[index {result['index_version']}, {result['took_ms']} ms, lang {result['lang']}]")
 
 
-def _encoder(settings: Settings):  # noqa: ANN202 - import kept local: torch is slow to import
-    from qa_service.core.embedding import SentenceTransformerEncoder
-
-    return SentenceTransformerEncoder(settings.model, threads=max(settings.torch_threads, os.cpu_count() or 1))
+def _encoder(settings: Settings):  # noqa: ANN202 - the ML stack is imported only when a command needs it
+    return settings.load_encoder(threads=os.cpu_count() or 1)
 
 
 def _local_retriever(settings: Settings, version: str | None = None):  # noqa: ANN202

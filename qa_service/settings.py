@@ -25,6 +25,8 @@ class Settings:
     documents_dir: Path = PROJECT_ROOT / "documents"
     index_dir: Path = PROJECT_ROOT / "index"
     model: str = DEFAULT_MODEL
+    encoder: str = "onnx"
+    model_cache_dir: Path = PROJECT_ROOT / "index" / "models"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
@@ -43,6 +45,13 @@ class Settings:
     log_level: str = "INFO"
     gate_set: str = field(default_factory=_default_gate_set)
     gate_min_recall_at_3: float = 0.9
+
+    def load_encoder(self, threads: int | None = None):  # noqa: ANN201 - returns core.embedding.Encoder
+        """The configured encoder (imported lazily: the CLI's --url mode must not load the ML stack)."""
+        from qa_service.core.embedding import load_encoder
+
+        return load_encoder(self.model, backend=self.encoder, cache_dir=self.model_cache_dir,
+                            threads=threads or self.torch_threads)
 
     def tuning(self):  # noqa: ANN201 - returns core.retrieval.Tuning (imported lazily: numpy/faiss)
         from qa_service.core.retrieval import Tuning
@@ -94,6 +103,7 @@ class Settings:
             (1 <= self.max_top_k <= 100, "QA_MAX_TOP_K must be between 1 and 100"),
             (1 <= self.default_top_k <= self.max_top_k, "QA_DEFAULT_TOP_K must be between 1 and QA_MAX_TOP_K"),
             (0.0 <= self.min_confidence <= 1.0, "QA_MIN_CONFIDENCE must be between 0 and 1"),
+            (self.encoder in ("onnx", "torch"), "QA_ENCODER must be onnx or torch"),
             (self.retrieval_mode in ("hybrid", "dense", "lexical"), "QA_RETRIEVAL_MODE must be hybrid, dense or lexical"),
             (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa_service.core.documents import load_documents  # noqa: E402
-from qa_service.core.embedding import SentenceTransformerEncoder  # noqa: E402
+from qa_service.core.embedding import Encoder, SentenceTransformerEncoder  # noqa: E402
 from qa_service.core.engine import Engine  # noqa: E402
 from qa_service.core.index import build_index, load_current  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
@@ -23,12 +23,18 @@ DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceTransformerEncoder:
+def encoder() -> Encoder:
+    """The configured default encoder (ONNX export of the packaged MiniLM weights)."""
+    return Settings().load_encoder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def torch_encoder() -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder(threads=2)
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
     folder = tmp_path_factory.mktemp("index")
     documents, _ = load_documents(DOCUMENTS)
     build_index(documents, encoder, folder, chunk_tokens=Settings().chunk_tokens)
@@ -36,7 +42,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransfo
 
 
 @pytest.fixture(scope="session")
-def retriever(index_dir: Path, encoder: SentenceTransformerEncoder) -> Retriever:
+def retriever(index_dir: Path, encoder: Encoder) -> Retriever:
     return Retriever(load_current(index_dir, encoder), encoder)
 
 
@@ -54,7 +60,7 @@ def settings(index_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, encoder: SentenceTransformerEncoder):  # noqa: ANN201
+def app(settings: Settings, encoder: Encoder):  # noqa: ANN201
     from qa_service.web import create_app
 
     return create_app(settings, engine=Engine(encoder, settings.index_dir))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.embedding import Encoder
 from qa_service.core.engine import Engine
 from qa_service.core.safety import DISCLAIMERS
 from qa_service.settings import Settings
@@ -84,7 +84,7 @@ def test_health_and_readiness(client) -> None:  # noqa: ANN001
     assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
 
 
-def test_without_an_index_the_service_starts_but_is_not_ready(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_without_an_index_the_service_starts_but_is_not_ready(tmp_path: Path, encoder: Encoder) -> None:
     settings = Settings.from_env({}, index_dir=tmp_path)
     client = create_app(settings, engine=Engine(encoder, tmp_path)).test_client()
     assert client.get("/healthz").status_code == 200

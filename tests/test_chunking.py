@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa_service.core.chunking import chunk_document
 from qa_service.core.documents import load_documents, parse_document
-from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.embedding import Encoder
 from tests.conftest import DOCUMENTS
 
 
@@ -13,7 +13,7 @@ def _article():  # noqa: ANN202
     return next(d for d in documents if d.id == "pimples-after-microneedling.md")
 
 
-def test_offsets_round_trip_on_the_real_article(encoder: SentenceTransformerEncoder) -> None:
+def test_offsets_round_trip_on_the_real_article(encoder: Encoder) -> None:
     doc = _article()
     passages = chunk_document(doc, encoder.count_tokens, 200)
     assert len(passages) > 10
@@ -22,7 +22,7 @@ def test_offsets_round_trip_on_the_real_article(encoder: SentenceTransformerEnco
         assert p.document_id == "pimples-after-microneedling.md"
 
 
-def test_no_passage_exceeds_the_model_window(encoder: SentenceTransformerEncoder) -> None:
+def test_no_passage_exceeds_the_model_window(encoder: Encoder) -> None:
     long_paragraph = " ".join(f"Sentence number {i} talks about redness and swelling after treatment." for i in range(120))
     doc = parse_document("long.md", f"# Long\n\n## Aftercare\n\n{long_paragraph}\n".encode())
     passages = chunk_document(doc, encoder.count_tokens, encoder.max_seq_length)
@@ -33,7 +33,7 @@ def test_no_passage_exceeds_the_model_window(encoder: SentenceTransformerEncoder
         assert p.text.endswith(".")  # split between sentences, not inside one
 
 
-def test_a_single_sentence_over_the_window_is_cut_between_words(encoder: SentenceTransformerEncoder) -> None:
+def test_a_single_sentence_over_the_window_is_cut_between_words(encoder: Encoder) -> None:
     sentence = "Redness " + "and swelling " * 400 + "fade."
     doc = parse_document("run-on.txt", sentence.encode())
     passages = chunk_document(doc, encoder.count_tokens, 128)
@@ -44,7 +44,7 @@ def test_a_single_sentence_over_the_window_is_cut_between_words(encoder: Sentenc
         assert not p.text.startswith(" ") and not p.text.endswith(" ")
 
 
-def test_list_items_stay_whole_and_carry_their_heading(encoder: SentenceTransformerEncoder) -> None:
+def test_list_items_stay_whole_and_carry_their_heading(encoder: Encoder) -> None:
     passages = chunk_document(_article(), encoder.count_tokens, 200)
     cleansing = [p for p in passages if p.text.startswith("Gentle Cleansing:")]
     assert len(cleansing) == 2
@@ -57,21 +57,21 @@ def test_list_items_stay_whole_and_carry_their_heading(encoder: SentenceTransfor
     assert intro.section == "Pimples After Microneedling"  # text before any ## heading: the title
 
 
-def test_site_boilerplate_and_headings_are_not_passages(encoder: SentenceTransformerEncoder) -> None:
+def test_site_boilerplate_and_headings_are_not_passages(encoder: Encoder) -> None:
     passages = chunk_document(_article(), encoder.count_tokens, 200)
     texts = " ".join(p.text for p in passages)
     assert "Discover safe and empowering ways" not in texts
     assert not any(p.text.startswith("#") for p in passages)
 
 
-def test_ids_are_stable_and_unique(encoder: SentenceTransformerEncoder) -> None:
+def test_ids_are_stable_and_unique(encoder: Encoder) -> None:
     first = chunk_document(_article(), encoder.count_tokens, 200)
     second = chunk_document(_article(), encoder.count_tokens, 200)
     assert [p.id for p in first] == [p.id for p in second]
     assert len({p.id for p in first}) == len(first)
 
 
-def test_an_edit_elsewhere_keeps_other_ids(encoder: SentenceTransformerEncoder) -> None:
+def test_an_edit_elsewhere_keeps_other_ids(encoder: Encoder) -> None:
     doc = _article()
     edited = parse_document(doc.id, doc.text.replace("# Pimples After Microneedling\n", "# Pimples After Microneedling\n\nNew first paragraph.\n", 1).encode())
     before = {p.id for p in chunk_document(doc, encoder.count_tokens, 200)}
@@ -79,7 +79,7 @@ def test_an_edit_elsewhere_keeps_other_ids(encoder: SentenceTransformerEncoder) 
     assert before <= after and len(after - before) == 1
 
 
-def test_plain_text_articles_get_sections_from_short_heading_lines(encoder: SentenceTransformerEncoder) -> None:
+def test_plain_text_articles_get_sections_from_short_heading_lines(encoder: Encoder) -> None:
     text = ("Intro paragraph about microneedling.\nWhy Pimples Occur\nThe needles cause inflammation. It fades.\n")
     doc = parse_document("seed.txt", text.encode())
     passages = chunk_document(doc, encoder.count_tokens, 200)

@@ -9,7 +9,7 @@ import pytest
 
 from qa_service.core.answer import answer_question
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.embedding import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.index import (
     MANIFEST, PASSAGES, VECTORS, build_index, list_versions, load_current, read_current, versions_dir,
@@ -22,7 +22,7 @@ def _live_folder(index: Path) -> Path:
     return versions_dir(index) / str(read_current(index))
 
 
-def test_built_index_has_a_complete_manifest(index_dir: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_built_index_has_a_complete_manifest(index_dir: Path, encoder: Encoder) -> None:
     manifest = json.loads((_live_folder(index_dir) / MANIFEST).read_text())
     assert manifest["model"] == {"name": encoder.name, "fingerprint": encoder.fingerprint, "dimension": 384}
     assert manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
@@ -33,7 +33,7 @@ def test_built_index_has_a_complete_manifest(index_dir: Path, encoder: SentenceT
     assert manifest["built_at"]
 
 
-def test_loaded_index_answers_the_core_question(index_dir: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_loaded_index_answers_the_core_question(index_dir: Path, encoder: Encoder) -> None:
     retriever = Retriever(load_current(index_dir, encoder), encoder)
     result = answer_question(retriever, "Is it normal to get pimples after microneedling?")
     assert result["answered"] is True
@@ -42,7 +42,7 @@ def test_loaded_index_answers_the_core_question(index_dir: Path, encoder: Senten
     assert "normal" in top["text"] and "pimples" in top["text"]
 
 
-def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: Encoder) -> None:
     vectors = _live_folder(copy_of_index) / VECTORS
     data = bytearray(vectors.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -54,13 +54,13 @@ def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: SentenceTrans
         load_current(copy_of_index, encoder)
 
 
-def test_missing_passages_file_is_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_missing_passages_file_is_refused(copy_of_index: Path, encoder: Encoder) -> None:
     (_live_folder(copy_of_index) / PASSAGES).unlink()
     with pytest.raises(IndexCorrupt, match="missing"):
         load_current(copy_of_index, encoder)
 
 
-def test_manifest_for_another_model_is_refused(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_manifest_for_another_model_is_refused(copy_of_index: Path, encoder: Encoder) -> None:
     path = _live_folder(copy_of_index) / MANIFEST
     manifest = json.loads(path.read_text())
     manifest["model"]["name"] = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
@@ -74,12 +74,12 @@ def test_manifest_for_another_model_is_refused(copy_of_index: Path, encoder: Sen
         load_current(copy_of_index, encoder)
 
 
-def test_missing_index_says_how_to_build_one(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_missing_index_says_how_to_build_one(tmp_path: Path, encoder: Encoder) -> None:
     with pytest.raises(IndexNotReady, match="build-index"):
         load_current(tmp_path, encoder)
 
 
-def test_a_failed_build_leaves_the_live_index_untouched(copy_of_index: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_a_failed_build_leaves_the_live_index_untouched(copy_of_index: Path, encoder: Encoder) -> None:
     live = read_current(copy_of_index)
     before = list_versions(copy_of_index)
     documents, _ = load_documents(DOCUMENTS)
@@ -95,7 +95,7 @@ def test_a_failed_build_leaves_the_live_index_untouched(copy_of_index: Path, enc
     load_current(copy_of_index, encoder)
 
 
-def test_old_versions_are_pruned_but_the_live_one_kept(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_old_versions_are_pruned_but_the_live_one_kept(tmp_path: Path, encoder: Encoder) -> None:
     documents, _ = load_documents(DOCUMENTS)
     reports = [build_index(documents, encoder, tmp_path, chunk_tokens=200, keep_versions=2) for _ in range(3)]
     assert list_versions(tmp_path) == [r.version for r in reports[1:]]
@@ -103,7 +103,7 @@ def test_old_versions_are_pruned_but_the_live_one_kept(tmp_path: Path, encoder: 
     assert reports[-1].removed_versions == [reports[0].version]
 
 
-def test_no_documents_is_a_clear_build_error(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_no_documents_is_a_clear_build_error(tmp_path: Path, encoder: Encoder) -> None:
     with pytest.raises(BuildError, match="no usable documents"):
         build_index([], encoder, tmp_path, chunk_tokens=200)
     assert read_current(tmp_path) is None

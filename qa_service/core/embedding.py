@@ -7,6 +7,7 @@ weights, so a clinic behind a firewall (and CI) never needs a model hub.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -56,6 +57,20 @@ def resolve_model(model: str) -> tuple[str, str]:
     return model, model
 
 
+def weights_fingerprint(folder: Path) -> str | None:
+    """sha256 over the weight files of a local model folder: same weights, same fingerprint, any backend."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file())
+    if not files:
+        return None
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode())
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model on CPU: normalised embeddings for inner-product search."""
 
@@ -81,11 +96,12 @@ class SentenceTransformerEncoder:
         self._model.eval()
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_seq_length = int(self._model.max_seq_length)
-        self.fingerprint = self._weights_fingerprint()
+        self.source = Path(source) if Path(source).is_dir() else None
+        self.fingerprint = (weights_fingerprint(self.source) if self.source else None) or self._weights_fingerprint()
         self._tokenizer = self._model.tokenizer
 
     def _weights_fingerprint(self) -> str:
-        """sha256 over every parameter tensor: identifies the weights wherever they were loaded from."""
+        """sha256 over every parameter tensor, for models loaded by name from a cache."""
         digest = hashlib.sha256()
         for key, tensor in sorted(self._model.state_dict().items()):
             digest.update(key.encode())
@@ -107,3 +123,105 @@ class SentenceTransformerEncoder:
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class OnnxEncoder:
+    """The same model exported to ONNX (see ``onnx_export``): onnxruntime + tokenizers, no torch."""
+
+    def __init__(self, folder: Path, *, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from qa_service.core.onnx_export import MODEL_FILE, read_export
+
+        meta = read_export(folder)
+        if meta is None:
+            raise ConfigError(f"{folder} holds no usable ONNX export; run `qa-service build-index`")
+        self.name = str(meta["name"])
+        self.fingerprint = str(meta["fingerprint"])
+        self.dimension = int(meta["dimension"])
+        self.max_seq_length = int(meta["max_seq_length"])
+        self._pooling = str(meta["pooling"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(self.max_seq_length)
+        self._tokenizer.enable_padding()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=True).ids)
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        types = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        if self._pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Sorting by length keeps padding (wasted work) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        starts = range(0, len(order), batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="embedding", unit="batch")
+        for start in starts:
+            chunk = order[start : start + batch_size]
+            out[chunk] = self._batch([texts[i] for i in chunk])
+        return np.ascontiguousarray(out)
+
+
+def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = None, threads: int = 1) -> Encoder:
+    """The encoder for ``model``: ONNX when an export exists or can be made from local weights, else torch.
+
+    Exporting needs torch once (at build time, or the first start); afterwards serving imports no torch.
+    """
+    if backend == "torch":
+        return SentenceTransformerEncoder(model, threads=threads)
+    from qa_service.core.onnx_export import export_dir, export_model, read_export, slug
+
+    name, source = resolve_model(model)
+    source_path = Path(source)
+    if cache_dir is None or not source_path.is_dir():
+        if backend == "onnx" and not source_path.is_dir():
+            log.warning("QA_MODEL=%s is not a local folder; using the torch backend", model)
+        return SentenceTransformerEncoder(model, threads=threads)
+    stamp = cache_dir / f"{slug(name)}.source.json"
+    fingerprint = None
+    try:  # the fingerprint of these exact weight files was computed before: (size, mtime) unchanged
+        recorded = json.loads(stamp.read_text())
+        if recorded["stat"] == _stat_key(source_path):
+            fingerprint = recorded["fingerprint"]
+    except (OSError, ValueError, KeyError):
+        pass
+    if fingerprint is None:
+        fingerprint = weights_fingerprint(source_path)
+        if fingerprint is None:
+            return SentenceTransformerEncoder(model, threads=threads)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"stat": _stat_key(source_path), "fingerprint": fingerprint}))
+    folder = export_dir(cache_dir, name, fingerprint)
+    if read_export(folder) is None:
+        export_model(source_path, name, fingerprint, cache_dir)
+    return OnnxEncoder(folder, threads=threads)
+
+
+def _stat_key(folder: Path) -> list[list[object]]:
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns]
+            for p in sorted(folder.rglob("*")) if p.suffix in (".safetensors", ".bin") and p.is_file()]

