@@ -19,6 +19,7 @@ serve: setup
 	$(BIN)/qa-service serve
 
 test: setup
+	$(BIN)/ruff check qa_service tests scripts
 	$(BIN)/python -m pytest
 
 build-index: setup

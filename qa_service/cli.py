@@ -26,8 +26,10 @@ def _print_answer(result: dict[str, Any]) -> None:
     if not result["answered"]:
         print(f"No confident answer. {result['message']}\n")
     for rank, ans in enumerate(result["answers"], 1):
-        print(f"{rank}. confidence {ans['confidence']:.2f}  [{ans['document']['id']} {ans['start']}:{ans['end']}]"
-              f"  § {ans['section']}")
+        print(
+            f"{rank}. confidence {ans['confidence']:.2f}  [{ans['document']['id']} {ans['start']}:{ans['end']}]"
+            f"  § {ans['section']}"
+        )
         print(textwrap.indent(textwrap.fill(ans["text"], 96), "   "))
         for twin in ans.get("also_in", []):
             print(f"   (also in {twin['document']['id']} {twin['start']}:{twin['end']} § {twin['section']})")
@@ -44,7 +46,9 @@ def _local_retriever(settings: Settings, version: str | None = None):  # noqa: A
     from qa_service.core.retrieval import Retriever
 
     encoder = _encoder(settings)
-    loaded = load_version(settings.index_dir, version, encoder) if version else load_current(settings.index_dir, encoder)
+    loaded = (
+        load_version(settings.index_dir, version, encoder) if version else load_current(settings.index_dir, encoder)
+    )
     return Retriever(loaded, encoder, settings.tuning())
 
 
@@ -54,8 +58,9 @@ def _run_eval(retriever: Any, path: Path, settings: Settings) -> dict[str, Any]:
 
     return evaluate(
         load_set(path),
-        lambda q, lang: answer_question(retriever, q, top_k=10, min_confidence=settings.min_confidence,
-                                        max_chars=settings.max_question_chars),
+        lambda q, lang: answer_question(
+            retriever, q, top_k=10, min_confidence=settings.min_confidence, max_chars=settings.max_question_chars
+        ),
     )
 
 
@@ -91,27 +96,45 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         if overall["recall@3"] is not None and overall["recall@3"] < settings.gate_min_recall_at_3:
             problems.append(f"recall@3 {overall['recall@3']:.3f} < {settings.gate_min_recall_at_3}")
         if problems and not args.force:
-            raise BuildError("quality gate refused the new index: " + "; ".join(problems)
-                             + " (the live index is unchanged; --force overrides)")
+            raise BuildError(
+                "quality gate refused the new index: "
+                + "; ".join(problems)
+                + " (the live index is unchanged; --force overrides)"
+            )
         if problems:
             print("quality gate failed (" + "; ".join(problems) + ") but --force was given: switching anyway")
 
     report = build_index(
-        documents, encoder, settings.index_dir, chunk_tokens=settings.chunk_tokens,
-        keep_versions=settings.keep_versions, skipped=skipped, progress=not args.quiet,
-        gate=gate if not args.no_gate else None, switch=not args.dry_run,
+        documents,
+        encoder,
+        settings.index_dir,
+        chunk_tokens=settings.chunk_tokens,
+        keep_versions=settings.keep_versions,
+        skipped=skipped,
+        progress=not args.quiet,
+        gate=gate if not args.no_gate else None,
+        switch=not args.dry_run,
     )
+
+    def names(items: list[str]) -> str:
+        return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "") if items else "none"
+
+    print(f"documents added: {names(report.added)}; changed: {names(report.changed)}; removed: {names(report.removed)}")
+    print(f"passages embedded: {report.embedded}, reused from cache: {report.reused}")
     state = "live" if report.switched else "built, not switched (--dry-run)"
-    print(f"indexed {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s; "
-          f"version {report.version} ({state}); {len(report.skipped)} skipped")
+    print(
+        f"indexed {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s; "
+        f"version {report.version} ({state}); {len(report.skipped)} skipped"
+    )
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.url:
         body = json.dumps({"question": args.question, "top_k": args.top_k, "lang": args.lang}).encode()
-        req = urllib.request.Request(args.url.rstrip("/") + "/api/v1/ask", data=body,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            args.url.rstrip("/") + "/api/v1/ask", data=body, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - staff-given URL
                 result = json.loads(resp.read())
@@ -124,8 +147,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from qa_service.core.answer import answer_question
 
-        result = answer_question(_local_retriever(settings), args.question, top_k=args.top_k, language=args.lang,
-                                 min_confidence=settings.min_confidence, max_chars=settings.max_question_chars)
+        result = answer_question(
+            _local_retriever(settings),
+            args.question,
+            top_k=args.top_k,
+            language=args.lang,
+            min_confidence=settings.min_confidence,
+            max_chars=settings.max_question_chars,
+        )
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -141,8 +170,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     tuning = Tuning(mode=args.mode or settings.retrieval_mode, fusion=args.fusion or settings.fusion)
     retriever = Retriever(base.loaded, base.encoder, tuning)
     figures = _run_eval(retriever, Path(args.set), settings)
-    print(f"{args.set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "
-          f"threshold {settings.min_confidence})")
+    print(
+        f"{args.set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "
+        f"threshold {settings.min_confidence})"
+    )
     print(format_table(figures))
     for failure in figures["all"].failures:
         print("  miss:", failure)
@@ -157,8 +188,13 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no index in {settings.index_dir}; run `qa-service build-index`")
         return 1
     manifest = read_manifest(versions_dir(settings.index_dir) / version)
-    print(json.dumps({k: manifest[k] for k in ("version", "built_at", "model", "chunker", "passage_count",
-                                                "documents")}, indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            {k: manifest[k] for k in ("version", "built_at", "model", "chunker", "passage_count", "documents")},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -235,8 +271,15 @@ def main(argv: list[str] | None = None) -> int:
             from qa_service.logs import configure_logging
 
             configure_logging("WARNING")
-        handler = {"build-index": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "info": cmd_info,
-                   "versions": cmd_versions, "rollback": cmd_rollback, "serve": cmd_serve}[args.command]
+        handler = {
+            "build-index": cmd_build,
+            "ask": cmd_ask,
+            "eval": cmd_eval,
+            "info": cmd_info,
+            "versions": cmd_versions,
+            "rollback": cmd_rollback,
+            "serve": cmd_serve,
+        }[args.command]
         return handler(args, settings)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -43,6 +43,10 @@ class Settings:
     fusion: str = "rrf"
     reload_interval: float = 2.0
     log_level: str = "INFO"
+    admin_token: str = field(default="", repr=False)
+    var_dir: Path = PROJECT_ROOT / "var"
+    query_log: bool = True
+    log_retention_days: int = 90
     gate_set: str = field(default_factory=_default_gate_set)
     gate_min_recall_at_3: float = 0.9
 
@@ -50,8 +54,9 @@ class Settings:
         """The configured encoder (imported lazily: the CLI's --url mode must not load the ML stack)."""
         from qa_service.core.embedding import load_encoder
 
-        return load_encoder(self.model, backend=self.encoder, cache_dir=self.model_cache_dir,
-                            threads=threads or self.torch_threads)
+        return load_encoder(
+            self.model, backend=self.encoder, cache_dir=self.model_cache_dir, threads=threads or self.torch_threads
+        )
 
     def tuning(self):  # noqa: ANN201 - returns core.retrieval.Tuning (imported lazily: numpy/faiss)
         from qa_service.core.retrieval import Tuning
@@ -103,12 +108,24 @@ class Settings:
             (1 <= self.max_top_k <= 100, "QA_MAX_TOP_K must be between 1 and 100"),
             (1 <= self.default_top_k <= self.max_top_k, "QA_DEFAULT_TOP_K must be between 1 and QA_MAX_TOP_K"),
             (0.0 <= self.min_confidence <= 1.0, "QA_MIN_CONFIDENCE must be between 0 and 1"),
+            (
+                not self.admin_token or len(self.admin_token) >= 32,
+                "QA_ADMIN_TOKEN must be at least 32 characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
+            ),
+            (self.log_retention_days >= 1, "QA_LOG_RETENTION_DAYS must be at least 1"),
             (self.encoder in ("onnx", "torch"), "QA_ENCODER must be onnx or torch"),
-            (self.retrieval_mode in ("hybrid", "dense", "lexical"), "QA_RETRIEVAL_MODE must be hybrid, dense or lexical"),
+            (
+                self.retrieval_mode in ("hybrid", "dense", "lexical"),
+                "QA_RETRIEVAL_MODE must be hybrid, dense or lexical",
+            ),
             (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
             (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
-            (self.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"), "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
+            (
+                self.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
+                "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR",
+            ),
         ]
         for ok, message in checks:
             if not ok:

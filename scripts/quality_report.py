@@ -35,7 +35,7 @@ def main() -> None:
         print(f"\n== {path} ({len(items)} questions), index {loaded.version}")
         base = Retriever(loaded, encoder)
         print("\nplain dense (raw question, cosine >= 0.5, no triage):")
-        print(format_table(evaluate(items, lambda q, lang: plain_dense(base, q))))
+        print(format_table(evaluate(items, lambda q, lang, base=base: plain_dense(base, q))))
         for mode, fusion in (("dense", "rrf"), ("lexical", "rrf"), ("hybrid", "rrf"), ("hybrid", "blend")):
             r = Retriever(loaded, encoder, Tuning(mode=mode, fusion=fusion))
             print(f"\n{mode} {fusion if mode == 'hybrid' else ''}:")

@@ -54,9 +54,18 @@ def copy_of_index(index_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+ADMIN_TOKEN = "test-admin-token-0123456789abcdefghij"
+
+
 @pytest.fixture(scope="session")
-def settings(index_dir: Path) -> Settings:
-    return Settings.from_env({}, index_dir=index_dir, documents_dir=DOCUMENTS)
+def settings(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings.from_env(
+        {},
+        index_dir=index_dir,
+        documents_dir=DOCUMENTS,
+        admin_token=ADMIN_TOKEN,
+        var_dir=tmp_path_factory.mktemp("var"),
+    )
 
 
 @pytest.fixture(scope="session")

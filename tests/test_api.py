@@ -19,8 +19,17 @@ def test_ask_returns_the_article_passage_with_source_and_offsets(client, index_d
     resp = client.post("/api/v1/ask", json={"question": "How long do pimples last after microneedling?"})
     assert resp.status_code == 200
     body = resp.get_json()
-    assert set(body) == {"question", "answered", "message", "answers", "urgent", "disclaimer", "lang",
-                         "index_version", "took_ms"}
+    assert set(body) == {
+        "question",
+        "answered",
+        "message",
+        "answers",
+        "urgent",
+        "disclaimer",
+        "lang",
+        "index_version",
+        "took_ms",
+    }
     assert body["answered"] is True and body["message"] is None
     assert len(body["answers"]) == 3
     assert any("within a few days to a week" in a["text"] for a in body["answers"])
@@ -54,8 +63,13 @@ def test_french_request_gets_the_french_disclaimer(client) -> None:  # noqa: ANN
 
 @pytest.mark.parametrize(
     "question",
-    ["What is microneedling?", "Who won the hockey game last night?", "I have a fever after microneedling",
-     "Est-ce que vous êtes ouverts le dimanche?", "zzzz qqqq"],
+    [
+        "What is microneedling?",
+        "Who won the hockey game last night?",
+        "I have a fever after microneedling",
+        "Est-ce que vous êtes ouverts le dimanche?",
+        "zzzz qqqq",
+    ],
 )
 def test_every_200_carries_the_disclaimer(client, question: str) -> None:  # noqa: ANN001
     resp = client.post("/api/v1/ask", json={"question": question})
@@ -85,7 +99,7 @@ def test_health_and_readiness(client) -> None:  # noqa: ANN001
 
 
 def test_without_an_index_the_service_starts_but_is_not_ready(tmp_path: Path, encoder: Encoder) -> None:
-    settings = Settings.from_env({}, index_dir=tmp_path)
+    settings = Settings.from_env({}, index_dir=tmp_path, var_dir=tmp_path / "var")
     client = create_app(settings, engine=Engine(encoder, tmp_path)).test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503

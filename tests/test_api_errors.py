@@ -17,8 +17,14 @@ def _assert_problem(resp, status: int) -> dict:  # noqa: ANN001
 
 @pytest.mark.parametrize(
     "data",
-    [b"{not json", b"[1, 2]", b"\"just a string\"", b'{"question": "a", "question": "b"}', b"\xff\xfe{}",
-     b'{"question": NaN}'],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"just a string"',
+        b'{"question": "a", "question": "b"}',
+        b"\xff\xfe{}",
+        b'{"question": NaN}',
+    ],
 )
 def test_bad_json_is_400(client, data: bytes) -> None:  # noqa: ANN001
     _assert_problem(client.post("/api/v1/ask", data=data, content_type="application/json"), 400)
@@ -26,9 +32,19 @@ def test_bad_json_is_400(client, data: bytes) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"question": 42}, {"question": ["a"]}, {"question": "ok", "top_k": 0}, {"question": "ok", "top_k": 21},
-     {"question": "ok", "top_k": "three"}, {"question": "ok", "top_k": True}, {"question": "ok", "top_k": 2.5},
-     {"question": "ok", "lang": "de"}, {"question": "ok", "extra": 1}, {"question": "ok", "top_k": 10**30}],
+    [
+        {},
+        {"question": 42},
+        {"question": ["a"]},
+        {"question": "ok", "top_k": 0},
+        {"question": "ok", "top_k": 21},
+        {"question": "ok", "top_k": "three"},
+        {"question": "ok", "top_k": True},
+        {"question": "ok", "top_k": 2.5},
+        {"question": "ok", "lang": "de"},
+        {"question": "ok", "extra": 1},
+        {"question": "ok", "top_k": 10**30},
+    ],
 )
 def test_bad_fields_are_400(client, body: dict) -> None:  # noqa: ANN001
     _assert_problem(client.post("/api/v1/ask", json=body), 400)
@@ -48,7 +64,9 @@ def test_search_validates_like_ask(client) -> None:  # noqa: ANN001
 
 
 def test_wrong_content_type_is_415(client) -> None:  # noqa: ANN001
-    _assert_problem(client.post("/api/v1/ask", data="question=hi", content_type="application/x-www-form-urlencoded"), 415)
+    _assert_problem(
+        client.post("/api/v1/ask", data="question=hi", content_type="application/x-www-form-urlencoded"), 415
+    )
     _assert_problem(client.post("/api/v1/ask", data='{"question": "hi"}', content_type="text/plain"), 415)
 
 

@@ -23,7 +23,9 @@ def test_offsets_round_trip_on_the_real_article(encoder: Encoder) -> None:
 
 
 def test_no_passage_exceeds_the_model_window(encoder: Encoder) -> None:
-    long_paragraph = " ".join(f"Sentence number {i} talks about redness and swelling after treatment." for i in range(120))
+    long_paragraph = " ".join(
+        f"Sentence number {i} talks about redness and swelling after treatment." for i in range(120)
+    )
     doc = parse_document("long.md", f"# Long\n\n## Aftercare\n\n{long_paragraph}\n".encode())
     passages = chunk_document(doc, encoder.count_tokens, encoder.max_seq_length)
     assert len(passages) > 3
@@ -49,7 +51,10 @@ def test_list_items_stay_whole_and_carry_their_heading(encoder: Encoder) -> None
     cleansing = [p for p in passages if p.text.startswith("Gentle Cleansing:")]
     assert len(cleansing) == 2
     assert cleansing[0].text.endswith("further irritate the skin.")
-    assert {p.section for p in cleansing} == {"Managing Pimples Post-Microneedling", "Managing Pimples After Microneedling"}
+    assert {p.section for p in cleansing} == {
+        "Managing Pimples Post-Microneedling",
+        "Managing Pimples After Microneedling",
+    }
     assert cleansing[0].embed_text.startswith("Managing Pimples Post-Microneedling: Gentle Cleansing:")
     skin = next(p for p in passages if p.text.startswith("Skin Reaction:"))
     assert skin.section == "Why Pimples Occur After Microneedling"
@@ -73,14 +78,19 @@ def test_ids_are_stable_and_unique(encoder: Encoder) -> None:
 
 def test_an_edit_elsewhere_keeps_other_ids(encoder: Encoder) -> None:
     doc = _article()
-    edited = parse_document(doc.id, doc.text.replace("# Pimples After Microneedling\n", "# Pimples After Microneedling\n\nNew first paragraph.\n", 1).encode())
+    edited = parse_document(
+        doc.id,
+        doc.text.replace(
+            "# Pimples After Microneedling\n", "# Pimples After Microneedling\n\nNew first paragraph.\n", 1
+        ).encode(),
+    )
     before = {p.id for p in chunk_document(doc, encoder.count_tokens, 200)}
     after = {p.id for p in chunk_document(edited, encoder.count_tokens, 200)}
     assert before <= after and len(after - before) == 1
 
 
 def test_plain_text_articles_get_sections_from_short_heading_lines(encoder: Encoder) -> None:
-    text = ("Intro paragraph about microneedling.\nWhy Pimples Occur\nThe needles cause inflammation. It fades.\n")
+    text = "Intro paragraph about microneedling.\nWhy Pimples Occur\nThe needles cause inflammation. It fades.\n"
     doc = parse_document("seed.txt", text.encode())
     passages = chunk_document(doc, encoder.count_tokens, 200)
     assert [p.section for p in passages] == ["Seed", "Why Pimples Occur"]

@@ -14,8 +14,9 @@ from tests.conftest import DEV_SET, DOCUMENTS
 
 def _run(args: list[str], index: Path, docs: Path = DOCUMENTS, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs), **env}
-    return subprocess.run([sys.executable, "-m", "qa_service.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "qa_service.cli", *args], capture_output=True, text=True, env=full_env, timeout=300
+    )
 
 
 def test_build_index_summarises_and_the_script_is_the_same_code(tmp_path: Path) -> None:
@@ -27,10 +28,14 @@ def test_build_index_summarises_and_the_script_is_the_same_code(tmp_path: Path) 
     assert "indexed 1 documents" in out.stdout and "passages in" in out.stdout and "(live)" in out.stdout
     assert "quality gate" in out.stdout
     assert "skipped broken.md" in out.stderr
-    script = subprocess.run([sys.executable, "scripts/build_index.py", "--quiet", "--no-gate"], capture_output=True,
-                            text=True, env={**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"),
-                                            "QA_DOCUMENTS_DIR": str(docs)},
-                            cwd=Path(__file__).resolve().parents[1], timeout=300)
+    script = subprocess.run(
+        [sys.executable, "scripts/build_index.py", "--quiet", "--no-gate"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"), "QA_DOCUMENTS_DIR": str(docs)},
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=300,
+    )
     assert script.returncode == 0 and "indexed 1 documents" in script.stdout
     versions = _run(["versions"], tmp_path / "index")
     lines = versions.stdout.strip().splitlines()

@@ -19,7 +19,7 @@ def test_the_clinic_article_loads_with_its_front_matter() -> None:
     doc = next(d for d in documents if d.id == "pimples-after-microneedling.md")
     assert doc.title == "Pimples After Microneedling"
     assert doc.language == "en"
-    assert doc.text[doc.body_start:].lstrip().startswith("# Pimples After Microneedling")
+    assert doc.text[doc.body_start :].lstrip().startswith("# Pimples After Microneedling")
     assert "## Why Pimples Occur After Microneedling" in doc.text
     assert len(doc.checksum) == 64
 

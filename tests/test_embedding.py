@@ -9,8 +9,12 @@ import numpy as np
 
 from qa_service.core.embedding import Encoder, OnnxEncoder, SentenceTransformerEncoder, default_model_path
 
-QUESTIONS = ["How long do pimples last after microneedling?", "zits", "Est-ce normal d'avoir des boutons?",
-             "Gentle Cleansing: Use a mild, non-comedogenic cleanser to gently wash your face twice a day."]
+QUESTIONS = [
+    "How long do pimples last after microneedling?",
+    "zits",
+    "Est-ce normal d'avoir des boutons?",
+    "Gentle Cleansing: Use a mild, non-comedogenic cleanser to gently wash your face twice a day.",
+]
 
 
 def test_default_model_comes_from_the_installed_package() -> None:
@@ -36,7 +40,9 @@ def test_batching_does_not_change_vectors(encoder: Encoder) -> None:
 
 
 def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
-    code = ("import sys; from qa_service.settings import Settings; e = Settings().load_encoder(); "
-            "e.encode(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    code = (
+        "import sys; from qa_service.settings import Settings; e = Settings().load_encoder(); "
+        "e.encode(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False False", out.stderr

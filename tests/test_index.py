@@ -12,7 +12,14 @@ from qa_service.core.documents import load_documents
 from qa_service.core.embedding import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.index import (
-    MANIFEST, PASSAGES, VECTORS, build_index, list_versions, load_current, read_current, versions_dir,
+    MANIFEST,
+    PASSAGES,
+    VECTORS,
+    build_index,
+    list_versions,
+    load_current,
+    read_current,
+    versions_dir,
 )
 from qa_service.core.retrieval import Retriever
 from tests.conftest import DOCUMENTS

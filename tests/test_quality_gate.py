@@ -11,8 +11,9 @@ from tests.conftest import DEV_SET
 
 def test_dev_set_meets_the_quality_gate(retriever: Retriever) -> None:
     threshold = Settings().min_confidence
-    slices = evaluate(load_set(DEV_SET),
-                      lambda q, lang: answer_question(retriever, q, top_k=10, min_confidence=threshold))
+    slices = evaluate(
+        load_set(DEV_SET), lambda q, lang: answer_question(retriever, q, top_k=10, min_confidence=threshold)
+    )
     print(format_table(slices))
     overall = slices["all"].figures()
     failures = "\n".join(slices["all"].failures)

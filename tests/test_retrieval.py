@@ -23,7 +23,9 @@ def _top_texts(retriever: Retriever, question: str, k: int = 3, lang: str | None
         ("moisturiser after the session?", "suitable moisturizer"),
     ],
 )
-def test_lay_and_misspelled_questions_reach_the_right_passage(retriever: Retriever, question: str, expected: str) -> None:
+def test_lay_and_misspelled_questions_reach_the_right_passage(
+    retriever: Retriever, question: str, expected: str
+) -> None:
     assert any(expected in t for t in _top_texts(retriever, question))
 
 
@@ -56,9 +58,16 @@ def test_distinct_passages_are_not_folded(retriever: Retriever) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["How much is a microneedling session?", "What time do you close today?", "Can I book an appointment online?",
-     "Do you offer chemical peels?", "Who won the hockey game last night?", "qwzx plmokn vbtr",
-     "Combien coûte une séance?", "What is the capital of Australia?"],
+    [
+        "How much is a microneedling session?",
+        "What time do you close today?",
+        "Can I book an appointment online?",
+        "Do you offer chemical peels?",
+        "Who won the hockey game last night?",
+        "qwzx plmokn vbtr",
+        "Combien coûte une séance?",
+        "What is the capital of Australia?",
+    ],
 )
 def test_questions_the_articles_do_not_cover_get_no_confident_answer(retriever: Retriever, question: str) -> None:
     result = answer_question(retriever, question)
@@ -77,7 +86,9 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
     result = answer_question(retriever, "How long until the pimples go away?", top_k=1)
     ans = result["answers"][0]
     start, end = ans["highlights"]["answer"]
-    assert ans["text"][start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
+    assert (
+        ans["text"][start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
+    )
     words = {ans["text"][s:e].lower() for s, e in ans["highlights"]["terms"]}
     assert "pimples" in words
     for s, e in ans["highlights"]["terms"]:

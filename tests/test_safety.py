@@ -11,9 +11,15 @@ from qa_service.core.safety import triage
 
 @pytest.mark.parametrize(
     "question",
-    ["My lips and throat are swelling after the treatment", "I have trouble breathing since this morning",
-     "my tongue is swollen", "swelling around my eyes and my throat feels tight", "Je ne peux plus respirer",
-     "Mes lèvres enflent depuis le traitement", "j'ai du mal à avaler"],
+    [
+        "My lips and throat are swelling after the treatment",
+        "I have trouble breathing since this morning",
+        "my tongue is swollen",
+        "swelling around my eyes and my throat feels tight",
+        "Je ne peux plus respirer",
+        "Mes lèvres enflent depuis le traitement",
+        "j'ai du mal à avaler",
+    ],
 )
 def test_airway_and_allergy_signs_are_an_emergency(question: str) -> None:
     result = triage(question)
@@ -23,10 +29,18 @@ def test_airway_and_allergy_signs_are_an_emergency(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["I have a high fever and chills after microneedling", "The treated skin is hot, very swollen and leaking pus",
-     "the redness is spreading to my neck", "there are red streaks on my cheek", "yellow crust on the bumps",
-     "severe pain that keeps getting worse", "it looks infected", "J'ai du pus et une forte douleur",
-     "j'ai de la fièvre", "la rougeur qui s'étend sur la joue"],
+    [
+        "I have a high fever and chills after microneedling",
+        "The treated skin is hot, very swollen and leaking pus",
+        "the redness is spreading to my neck",
+        "there are red streaks on my cheek",
+        "yellow crust on the bumps",
+        "severe pain that keeps getting worse",
+        "it looks infected",
+        "J'ai du pus et une forte douleur",
+        "j'ai de la fièvre",
+        "la rougeur qui s'étend sur la joue",
+    ],
 )
 def test_infection_and_complication_signs_are_urgent(question: str) -> None:
     result = triage(question)
@@ -37,10 +51,18 @@ def test_infection_and_complication_signs_are_urgent(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["no fever, just a few small bumps", "No fever or pain, just some small bumps. Should I worry?",
-     "mild redness the next day", "a little swelling is that normal?", "mild pain when I touch it",
-     "Is a little swelling normal the day after microneedling?", "pas de fièvre, juste une légère rougeur",
-     "Can squeezing pimples cause infection?", "What is microneedling?", "I don't have any pus or fever"],
+    [
+        "no fever, just a few small bumps",
+        "No fever or pain, just some small bumps. Should I worry?",
+        "mild redness the next day",
+        "a little swelling is that normal?",
+        "mild pain when I touch it",
+        "Is a little swelling normal the day after microneedling?",
+        "pas de fièvre, juste une légère rougeur",
+        "Can squeezing pimples cause infection?",
+        "What is microneedling?",
+        "I don't have any pus or fever",
+    ],
 )
 def test_negated_or_mild_symptoms_raise_no_alarm(question: str) -> None:
     assert triage(question) is None

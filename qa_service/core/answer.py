@@ -17,9 +17,7 @@ from qa_service.core.sentences import sentence_spans
 from qa_service.core.terms import stem, words
 
 NO_ANSWER = {
-    "en": (
-        "Our articles don't cover this question. Please contact the clinic — our team will be happy to help."
-    ),
+    "en": ("Our articles don't cover this question. Please contact the clinic — our team will be happy to help."),
     "fr": (
         "Nos articles ne traitent pas de cette question. Communiquez avec la clinique : "
         "notre équipe se fera un plaisir de vous aider."
@@ -46,9 +44,7 @@ def _highlights(hit: Hit, query: Query) -> dict[str, Any]:
     """The best-answering sentence of the passage and the spans of the question's words in it."""
     text = hit.passage.text
     query_stems = set(query.stems)
-    term_spans = [
-        [s, e] for s, e, w in words(text) if stem(w, "en") in query_stems or stem(w, "fr") in query_stems
-    ]
+    term_spans = [[s, e] for s, e, w in words(text) if stem(w, "en") in query_stems or stem(w, "fr") in query_stems]
     best: tuple[float, int] | None = None
     best_span = [0, len(text)]
     for position, (s, e) in enumerate(sentence_spans(text)):

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
 from markdown_it import MarkdownIt
@@ -192,7 +192,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
             if fits(block.section, s, e):
                 pieces.append((s, e))
             else:
-                pieces.extend(_split_long_sentence(text, s, e, lambda a, b: fits(block.section, a, b)))
+                pieces.extend(_split_long_sentence(text, s, e, partial(fits, block.section)))
         cur_start, cur_end = pieces[0]
         for s, e in pieces[1:]:
             if fits(block.section, cur_start, e):

@@ -22,7 +22,6 @@ from qa_service.core.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-
 class Encoder(Protocol):
     """What the rest of the core needs from an embedding model."""
 
@@ -223,5 +222,8 @@ def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = 
 
 
 def _stat_key(folder: Path) -> list[list[object]]:
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns]
-            for p in sorted(folder.rglob("*")) if p.suffix in (".safetensors", ".bin") and p.is_file()]
+    return [
+        [p.name, p.stat().st_size, p.stat().st_mtime_ns]
+        for p in sorted(folder.rglob("*"))
+        if p.suffix in (".safetensors", ".bin") and p.is_file()
+    ]

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from qa_service.core.embedding import Encoder
@@ -24,12 +25,20 @@ log = logging.getLogger(__name__)
 class Engine:
     """Holds the encoder and the live Retriever; thread-safe."""
 
-    def __init__(self, encoder: Encoder, index_dir: Path, *, reload_interval: float = 2.0,
-                 tuning: Tuning | None = None) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        index_dir: Path,
+        *,
+        reload_interval: float = 2.0,
+        tuning: Tuning | None = None,
+        on_swap: Callable[[str, int, str | None], None] | None = None,
+    ) -> None:
         self.encoder = encoder
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning
+        self.on_swap = on_swap  # (new version, passages, previous version): metrics hook
         self._retriever: Retriever | None = None
         self._pointer: tuple[int, int, int] | None = None
         self._last_check = 0.0
@@ -62,11 +71,18 @@ class Engine:
                 retriever = Retriever(loaded, self.encoder, self.tuning)
             except QAError as exc:
                 self.last_error = str(exc)
-                log.error("index version %s refused, still serving %s: %s", version,
-                          self._retriever.version if self._retriever else "nothing", exc)
+                log.error(
+                    "index version %s refused, still serving %s: %s",
+                    version,
+                    self._retriever.version if self._retriever else "nothing",
+                    exc,
+                )
                 return False
+            previous = self._retriever.version if self._retriever else None
             self._retriever = retriever
             self.last_error = None
+            if self.on_swap is not None:
+                self.on_swap(version, len(loaded.passages), previous)
             log.info("index version %s is live (%d passages)", version, len(loaded.passages))
             return True
 
@@ -76,13 +92,14 @@ class Engine:
         self.refresh()
         current = self._retriever
         if current is None:
-            raise IndexNotReady(self.last_error or f"no index has been built in {self.index_dir}; run `qa-service build-index`")
+            raise IndexNotReady(
+                self.last_error or f"no index has been built in {self.index_dir}; run `qa-service build-index`"
+            )
         return current
 
     @property
     def ready(self) -> bool:
         try:
-            self.retriever
+            return self.retriever is not None
         except IndexNotReady:
             return False
-        return True

@@ -34,8 +34,15 @@ def load_set(path: Path) -> list[Item]:
             row = json.loads(line)
             if row["kind"] not in KINDS:
                 raise ValueError(f"unknown kind {row['kind']!r}")
-            items.append(Item(str(row.get("id", n)), row["kind"], row.get("lang", "en"), row["question"],
-                              tuple(row.get("gold", ()))))
+            items.append(
+                Item(
+                    str(row.get("id", n)),
+                    row["kind"],
+                    row.get("lang", "en"),
+                    row["question"],
+                    tuple(row.get("gold", ())),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: {exc}") from None
     return items
@@ -98,7 +105,9 @@ def evaluate(items: list[Item], ask: Answerer) -> dict[str, Scores]:
                 s.rr += 1.0 / rank if rank else 0.0
                 s.answered += bool(response["answered"])
                 if key == "all" and (rank is None or rank > 3 or not response["answered"]):
-                    s.failures.append(f"{item.id} answerable: rank={rank} answered={response['answered']}: {item.question}")
+                    s.failures.append(
+                        f"{item.id} answerable: rank={rank} answered={response['answered']}: {item.question}"
+                    )
             elif item.kind == "out_of_scope":
                 s.out_of_scope += 1
                 s.rejected += not response["answered"]

@@ -26,6 +26,7 @@ import numpy as np
 from qa_service.core.chunking import CHUNKER_VERSION, Passage, boilerplate_fingerprint, chunk_documents
 from qa_service.core.documents import Document, Skipped
 from qa_service.core.embedding import Encoder
+from qa_service.core.embedding_cache import EmbeddingCache
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
 
 FORMAT_VERSION = 1
@@ -54,6 +55,11 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     switched: bool = False
     removed_versions: list[str] = field(default_factory=list)
+    embedded: int = 0
+    reused: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
 def _sha256_file(path: Path) -> str:
@@ -106,7 +112,9 @@ def list_versions(index_dir: Path) -> list[str]:
     root = versions_dir(index_dir)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists())
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()
+    )
 
 
 @contextlib.contextmanager
@@ -178,7 +186,8 @@ def build_index(
             passages = chunk_documents(documents, encoder.count_tokens, max_tokens)
             if not passages:
                 raise BuildError("the documents contain no indexable text")
-            vectors = encoder.encode([p.embed_text for p in passages], progress=progress)
+            cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite3")
+            vectors, embedded = cache.embed(encoder, [p.embed_text for p in passages], progress=progress)
             manifest = {
                 "format": FORMAT_VERSION,
                 "version": version,
@@ -203,7 +212,16 @@ def build_index(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        report = BuildReport(version, len(documents), len(passages), 0.0, list(skipped or []))
+        report = BuildReport(
+            version,
+            len(documents),
+            len(passages),
+            0.0,
+            list(skipped or []),
+            embedded=embedded,
+            reused=len(passages) - embedded,
+        )
+        report.added, report.changed, report.removed = _document_changes(index_dir, documents)
         try:
             if gate is not None:
                 gate(final)
@@ -216,6 +234,21 @@ def build_index(
             report.removed_versions = prune_versions(index_dir, keep_versions)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _document_changes(index_dir: Path, documents: list[Document]) -> tuple[list[str], list[str], list[str]]:
+    """Documents added, changed (checksum) and removed since the live version."""
+    live = read_current(index_dir)
+    try:
+        before = (
+            {d["id"]: d["checksum"] for d in read_manifest(versions_dir(index_dir) / live)["documents"]} if live else {}
+        )
+    except (IndexCorrupt, KeyError, TypeError):
+        before = {}
+    now = {d.id: d.checksum for d in documents}
+    added = sorted(set(now) - set(before))
+    changed = sorted(d for d in set(now) & set(before) if now[d] != before[d])
+    return added, changed, sorted(set(before) - set(now))
 
 
 def prune_versions(index_dir: Path, keep: int) -> list[str]:

@@ -74,18 +74,23 @@ def export_model(source: Path, name: str, fingerprint: str, cache_dir: Path) -> 
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(source)).eval()
-    max_len = json.loads((source / "sentence_bert_config.json").read_text()).get("max_seq_length", 256) \
-        if (source / "sentence_bert_config.json").exists() else 256
+    max_len = (
+        json.loads((source / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
+        if (source / "sentence_bert_config.json").exists()
+        else 256
+    )
 
     class _Body(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    token_type_ids: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_dir / f".tmp-{target.name}-{os.getpid()}"
@@ -95,15 +100,24 @@ def export_model(source: Path, name: str, fingerprint: str, cache_dir: Path) -> 
         dummy = torch.ones((2, 8), dtype=torch.long)
         axes = {0: "batch", 1: "tokens"}
         torch.onnx.export(
-            _Body(model), (dummy, dummy, torch.zeros_like(dummy)), str(tmp / MODEL_FILE),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+            _Body(model),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(tmp / MODEL_FILE),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
-            opset_version=17, dynamo=False,
+            opset_version=17,
+            dynamo=False,
         )
         shutil.copy2(source / "tokenizer.json", tmp / "tokenizer.json")
         meta = {
-            "format": EXPORT_FORMAT, "name": name, "fingerprint": fingerprint, "pooling": pooling,
-            "normalize": True, "max_seq_length": int(max_len), "dimension": int(model.config.hidden_size),
+            "format": EXPORT_FORMAT,
+            "name": name,
+            "fingerprint": fingerprint,
+            "pooling": pooling,
+            "normalize": True,
+            "max_seq_length": int(max_len),
+            "dimension": int(model.config.hidden_size),
             "source": str(source),
         }
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")

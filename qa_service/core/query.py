@@ -20,12 +20,85 @@ from wordfreq import zipf_frequency
 
 from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
 
-_FRENCH_MARKERS = {"est", "les", "des", "une", "pour", "avec", "mon", "ma", "mes", "je", "j", "suis", "sont",
-                   "après", "apres", "peau", "vous", "dois", "quoi", "pourquoi", "combien", "ça", "c'est", "avoir",
-                   "boutons", "ils", "elles", "qu'est-ce", "est-ce", "votre", "mais", "aussi", "très", "le", "la",
-                   "du", "au", "aux", "et", "ou", "sur", "dans", "j'ai", "ai", "il", "elle", "nous", "quand"}
-_ENGLISH_MARKERS = {"the", "is", "are", "my", "i", "what", "how", "why", "when", "should", "do", "does", "can",
-                    "after", "and", "or", "with", "it", "have", "has", "skin", "to", "of", "a", "an", "will", "you"}
+_FRENCH_MARKERS = {
+    "est",
+    "les",
+    "des",
+    "une",
+    "pour",
+    "avec",
+    "mon",
+    "ma",
+    "mes",
+    "je",
+    "j",
+    "suis",
+    "sont",
+    "après",
+    "apres",
+    "peau",
+    "vous",
+    "dois",
+    "quoi",
+    "pourquoi",
+    "combien",
+    "ça",
+    "c'est",
+    "avoir",
+    "boutons",
+    "ils",
+    "elles",
+    "qu'est-ce",
+    "est-ce",
+    "votre",
+    "mais",
+    "aussi",
+    "très",
+    "le",
+    "la",
+    "du",
+    "au",
+    "aux",
+    "et",
+    "ou",
+    "sur",
+    "dans",
+    "j'ai",
+    "ai",
+    "il",
+    "elle",
+    "nous",
+    "quand",
+}
+_ENGLISH_MARKERS = {
+    "the",
+    "is",
+    "are",
+    "my",
+    "i",
+    "what",
+    "how",
+    "why",
+    "when",
+    "should",
+    "do",
+    "does",
+    "can",
+    "after",
+    "and",
+    "or",
+    "with",
+    "it",
+    "have",
+    "has",
+    "skin",
+    "to",
+    "of",
+    "a",
+    "an",
+    "will",
+    "you",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +128,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     raw = yaml.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
+
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in items)
 
@@ -75,8 +149,11 @@ def _french_inflection(word: str, lex: Lexicon) -> str | None:
     """Translation of an inflected French word ("empirent") through a lexicon entry's stem ("empir")."""
     if len(word) < 5:
         return None
-    best = max((s for s in lex.fr_stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
-               key=len, default=None)
+    best = max(
+        (s for s in lex.fr_stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
+        key=len,
+        default=None,
+    )
     return lex.fr_stems[best] if best else None
 
 
@@ -178,5 +255,6 @@ class QueryReader:
             dense_text = f"{dense_text} ({' '.join(expansions)})"
         unique = tuple(dict.fromkeys(s for group in concepts for s in group))
         answer_type = next((a for a in lex.answer_types if a.asked_by(question)), None)
-        return Query(question, lang, dense_text, unique, tuple(concepts), tuple(concepts.values()), answer_type,
-                     corrections)
+        return Query(
+            question, lang, dense_text, unique, tuple(concepts), tuple(concepts.values()), answer_type, corrections
+        )

@@ -135,8 +135,10 @@ class Retriever:
         kept_vectors: list[np.ndarray] = []
         for hit in ranked:
             vec = self._vector(hit.row)
-            twin = next((k for k, v in zip(kept, kept_vectors, strict=True)
-                         if self._near_duplicates(k.row, hit.row, v, vec)), None)
+            twin = next(
+                (k for k, v in zip(kept, kept_vectors, strict=True) if self._near_duplicates(k.row, hit.row, v, vec)),
+                None,
+            )
             if twin is not None:
                 twin.also_in.append(hit.passage)
                 continue

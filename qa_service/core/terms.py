@@ -19,11 +19,60 @@ _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORE
 
 # Question scaffolding that carries no topic in either language (beyond the usual stopwords).
 _EXTRA_STOP = {
-    "en": {"get", "got", "getting", "need", "also", "like", "ok", "okay", "please", "thanks", "much",
-           "many", "lot", "really", "actually", "anything", "something", "thing", "things", "still", "yes"},
-    "fr": {"est-ce", "ce", "ça", "cela", "être", "avoir", "faire", "dois", "doit", "peux", "peut",
-           "bonjour", "merci", "svp", "quoi", "comment", "pourquoi", "quand",
-           "combien", "puis", "quel", "quelle", "quels", "quelles", "après", "avant", "très", "oui", "non"},
+    "en": {
+        "get",
+        "got",
+        "getting",
+        "need",
+        "also",
+        "like",
+        "ok",
+        "okay",
+        "please",
+        "thanks",
+        "much",
+        "many",
+        "lot",
+        "really",
+        "actually",
+        "anything",
+        "something",
+        "thing",
+        "things",
+        "still",
+        "yes",
+    },
+    "fr": {
+        "est-ce",
+        "ce",
+        "ça",
+        "cela",
+        "être",
+        "avoir",
+        "faire",
+        "dois",
+        "doit",
+        "peux",
+        "peut",
+        "bonjour",
+        "merci",
+        "svp",
+        "quoi",
+        "comment",
+        "pourquoi",
+        "quand",
+        "combien",
+        "puis",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "après",
+        "avant",
+        "très",
+        "oui",
+        "non",
+    },
 }
 
 
@@ -35,7 +84,10 @@ def fold(text: str) -> str:
 
 STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(w for word in base for w in (word, fold(word)))
-    for lang, base in (("en", set(STOPWORDS_EN_PLUS) | _EXTRA_STOP["en"]), ("fr", set(STOPWORDS_FRENCH) | _EXTRA_STOP["fr"]))
+    for lang, base in (
+        ("en", set(STOPWORDS_EN_PLUS) | _EXTRA_STOP["en"]),
+        ("fr", set(STOPWORDS_FRENCH) | _EXTRA_STOP["fr"]),
+    )
 }
 
 

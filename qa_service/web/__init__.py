@@ -6,9 +6,12 @@ import logging
 
 from flask import Flask
 
+from qa_service.core.analytics import Analytics
 from qa_service.core.engine import Engine
 from qa_service.logs import configure_logging
 from qa_service.settings import Settings
+from qa_service.web import observability
+from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
 from qa_service.web.errors import register_error_handlers
 
@@ -21,9 +24,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(settings.log_level)
     if engine is None:
         encoder = settings.load_encoder()
-        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval,
-                        tuning=settings.tuning())
+        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval, tuning=settings.tuning())
         encoder.encode(["warm-up"])  # first-call allocations happen now, not in a patient's request
+    engine.on_swap = observability.record_index
     engine.refresh(force=True)
     if not engine.ready:
         log.warning("starting without an index (%s); /readyz answers 503 until one is built", engine.last_error)
@@ -33,6 +36,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["qa_settings"] = settings
     app.extensions["qa_engine"] = engine
+    if settings.query_log:
+        app.extensions["qa_analytics"] = Analytics(settings.var_dir / "analytics.sqlite3", settings.log_retention_days)
+    observability.install(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+    app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
     register_error_handlers(app)
     return app
+
+
+__all__ = ["create_app"]

@@ -11,13 +11,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from qa_service.core.answer import LANGUAGES, answer_question
+from qa_service.core.answer import LANGUAGES, answer_question, clean_question
 from qa_service.core.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web.errors import BadField
+from qa_service.web.observability import record_answer
 
 bp = Blueprint("api", __name__)
 _ASK_FIELDS = {"question", "top_k", "lang"}
+_FEEDBACK_FIELDS = {"question", "answer_id", "helpful"}
 
 
 def _engine() -> Engine:
@@ -40,14 +42,17 @@ def _json_body() -> dict[str, Any]:
         raise UnsupportedMediaType("send the question as JSON with Content-Type: application/json")
     raw = request.get_data(cache=False)  # size already bounded by MAX_CONTENT_LENGTH (413)
     try:
-        body = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates,
-                          parse_constant=lambda c: (_ for _ in ()).throw(BadField(f"{c} is not valid JSON")))
+        body = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=lambda c: (_ for _ in ()).throw(BadField(f"{c} is not valid JSON")),
+        )
     except UnicodeDecodeError:
         raise BadField("the body is not valid UTF-8") from None
     except (json.JSONDecodeError, RecursionError) as exc:
         raise BadField(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
-        raise BadField("the body must be a JSON object like {\"question\": \"...\"}")
+        raise BadField('the body must be a JSON object like {"question": "..."}')
     return body
 
 
@@ -68,15 +73,15 @@ def _lang(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if value not in LANGUAGES:
-        raise BadField("lang must be \"en\" or \"fr\"")
+        raise BadField('lang must be "en" or "fr"')
     return str(value)
 
 
 def _answer(question: Any, top_k: Any, lang: Any) -> Response:
     if question is None:
-        raise BadField("the field \"question\" is required")
+        raise BadField('the field "question" is required')
     if not isinstance(question, str):
-        raise BadField("the field \"question\" must be a string")
+        raise BadField('the field "question" must be a string')
     settings = _settings()
     k, language = _top_k(top_k), _lang(lang)
     result = answer_question(
@@ -87,6 +92,10 @@ def _answer(question: Any, top_k: Any, lang: Any) -> Response:
         min_confidence=settings.min_confidence,
         max_chars=settings.max_question_chars,
     )
+    record_answer(result)
+    analytics = current_app.extensions.get("qa_analytics")
+    if analytics is not None:
+        analytics.record_query(result)  # scrubbed of personal data before it is stored
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"  # answers echo health questions
     return response
@@ -99,6 +108,28 @@ def ask() -> Response:
     if unknown:
         raise BadField(f"unknown field(s): {', '.join(sorted(unknown))}; expected question, top_k, lang")
     return _answer(body.get("question"), body.get("top_k"), body.get("lang"))
+
+
+@bp.post("/api/v1/feedback")
+def feedback() -> tuple[Response, int]:
+    body = _json_body()
+    unknown = set(body) - _FEEDBACK_FIELDS
+    if unknown:
+        raise BadField(f"unknown field(s): {', '.join(sorted(unknown))}; expected question, answer_id, helpful")
+    question, answer_id, helpful = body.get("question"), body.get("answer_id"), body.get("helpful")
+    if not isinstance(question, str):
+        raise BadField('the field "question" must be a string')
+    if not isinstance(answer_id, str) or not 0 < len(answer_id) <= 300:
+        raise BadField('the field "answer_id" must be a passage id string')
+    if not isinstance(helpful, bool):
+        raise BadField('the field "helpful" must be true or false')
+    text = clean_question(question, _settings().max_question_chars)
+    analytics = current_app.extensions.get("qa_analytics")
+    if analytics is not None:
+        analytics.record_feedback(text, answer_id, helpful)
+    response = jsonify({"status": "recorded"})
+    response.headers["Cache-Control"] = "no-store"
+    return response, 202
 
 
 @bp.get("/api/v1/search")

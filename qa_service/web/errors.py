@@ -43,8 +43,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IndexCorrupt)
     def _not_ready(exc: Exception) -> Response:
         log.error("index not ready: %s", exc)
-        response = problem(503, "Service not ready", "The answer index is not available yet; try again shortly.",
-                           "not-ready")
+        response = problem(
+            503, "Service not ready", "The answer index is not available yet; try again shortly.", "not-ready"
+        )
         response.headers["Retry-After"] = "5"
         return response
 
@@ -59,5 +60,4 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        return problem(500, "Internal server error", "Something went wrong on our side; please try again.",
-                       "internal")
+        return problem(500, "Internal server error", "Something went wrong on our side; please try again.", "internal")

@@ -5,9 +5,15 @@ worker collapse under load on 2 cores), threads cover I/O waits. The app is buil
 (no preload), so every worker loads the model and index once, never per request.
 """
 
+import os
+import shutil
+
 from qa_service.settings import Settings
 
 _settings = Settings.from_env()
+# prometheus-client multiprocess mode: every worker writes its metrics here; /metrics sums them.
+_metrics_dir = _settings.var_dir / "prometheus"
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
@@ -21,3 +27,15 @@ preload_app = False
 accesslog = None  # request lines carry ?q=... questions: health information stays out of logs
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn hook
+    """Fresh metrics per server start: files of dead processes would otherwise add up forever."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn hook
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
