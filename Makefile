@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test build-index eval lint lock clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+.PHONY: setup browser serve test build-index eval lint lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,11 +17,16 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+# Browser tests: Debian's chromium (never a test tool's own download) and axe-core from npm.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@test -f $(AXE) || (cd tests/browser && npm ci --silent --no-audit --no-fund)
+
 serve: setup
 	$(BIN)/qa-service build-index --if-missing
 	$(BIN)/qa-service serve
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check qa_service tests scripts
 	$(BIN)/python -m pytest
 
@@ -37,4 +45,4 @@ lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) index/versions index/CURRENT .pytest_cache
+	rm -rf $(VENV) index/versions index/CURRENT index/cache index/models .pytest_cache tests/browser/node_modules

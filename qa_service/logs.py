@@ -35,5 +35,6 @@ def configure_logging(level: str = "INFO") -> None:
         handler._qa_service = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("bm25s", "sentence_transformers", "transformers", "faiss", "urllib3", "httpx"):
+    # werkzeug's request lines would carry /api/v1/search?q=... (health questions): warnings only.
+    for noisy in ("werkzeug", "bm25s", "sentence_transformers", "transformers", "faiss", "urllib3", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -43,12 +44,18 @@ class Settings:
     fusion: str = "rrf"
     reload_interval: float = 2.0
     log_level: str = "INFO"
+    cors_origins: str = ""
     admin_token: str = field(default="", repr=False)
     var_dir: Path = PROJECT_ROOT / "var"
     query_log: bool = True
     log_retention_days: int = 90
     gate_set: str = field(default_factory=_default_gate_set)
     gate_min_recall_at_3: float = 0.9
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Origins allowed to call the API from a browser (the widget on the clinic's site)."""
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     def load_encoder(self, threads: int | None = None):  # noqa: ANN201 - returns core.embedding.Encoder
         """The configured encoder (imported lazily: the CLI's --url mode must not load the ML stack)."""
@@ -127,6 +134,10 @@ class Settings:
                 "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR",
             ),
         ]
+        for origin in self.allowed_origins:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                checks.append((False, f"QA_CORS_ORIGINS: {origin!r} is not an origin like https://clinic.example "
+                                      "(no wildcard, no path)"))
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)

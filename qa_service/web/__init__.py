@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_cors import CORS
 
 from qa_service.core.analytics import Analytics
 from qa_service.core.engine import Engine
@@ -14,6 +15,8 @@ from qa_service.web import observability
 from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
 from qa_service.web.errors import register_error_handlers
+from qa_service.web.pages import bp as pages_bp
+from qa_service.web.pages import install_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     observability.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(pages_bp)
+    if settings.allowed_origins:  # the widget on the clinic's own site; never "*", never /admin
+        CORS(app, resources={r"/api/v1/*": {"origins": list(settings.allowed_origins)}},
+             methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"], max_age=600)
+    install_security_headers(app)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
     register_error_handlers(app)
     return app
