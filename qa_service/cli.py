@@ -71,16 +71,20 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.index import build_index, load_version
     from qa_service.core.retrieval import Retriever
 
+    encoder = _encoder(settings)
     if args.if_missing:
-        from qa_service.core.index import read_current
+        from qa_service.core.index import load_current, read_current
 
         if read_current(settings.index_dir) is not None:
-            print(f"index {read_current(settings.index_dir)} exists in {settings.index_dir}; not rebuilding")
-            return 0
+            try:
+                live = load_current(settings.index_dir, encoder)
+                print(f"index {live.version} in {settings.index_dir} is usable; not rebuilding")
+                return 0
+            except QAError as exc:
+                print(f"the live index cannot be served ({exc}); rebuilding", file=sys.stderr)
     documents, skipped = load_documents(settings.documents_dir)
     for s in skipped:
         print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
-    encoder = _encoder(settings)
     gate_path = Path(args.gate_set or settings.gate_set) if (args.gate_set or settings.gate_set) else None
 
     def gate(folder: Path) -> None:
@@ -190,7 +194,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     manifest = read_manifest(versions_dir(settings.index_dir) / version)
     print(
         json.dumps(
-            {k: manifest[k] for k in ("version", "built_at", "model", "chunker", "passage_count", "documents")},
+            {k: manifest[k] for k in ("version", "built_at", "model", "chunker", "index", "passage_count", "documents")},
             indent=2,
             ensure_ascii=False,
         )
@@ -239,7 +243,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa-service", description="Answers from the clinic's articles.")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build-index", help="build a new index version from the documents folder and make it live")
-    b.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    b.add_argument("--if-missing", action="store_true", help="do nothing when a usable index already exists")
     b.add_argument("--dry-run", action="store_true", help="build and evaluate, but do not switch CURRENT")
     b.add_argument("--force", action="store_true", help="switch even when the quality gate fails")
     b.add_argument("--no-gate", action="store_true", help="skip the quality gate")

@@ -35,6 +35,7 @@ class Settings:
     torch_threads: int = 1
     chunk_tokens: int = 200
     keep_versions: int = 3
+    index_kind: str = "auto"
     max_question_chars: int = 1000
     max_body_bytes: int = 16 * 1024
     default_top_k: int = 3
@@ -43,6 +44,7 @@ class Settings:
     retrieval_mode: str = "hybrid"
     fusion: str = "rrf"
     reload_interval: float = 2.0
+    query_cache_size: int = 2048
     log_level: str = "INFO"
     cors_origins: str = ""
     admin_token: str = field(default="", repr=False)
@@ -121,12 +123,14 @@ class Settings:
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
             ),
             (self.log_retention_days >= 1, "QA_LOG_RETENTION_DAYS must be at least 1"),
-            (self.encoder in ("onnx", "torch"), "QA_ENCODER must be onnx or torch"),
+            (self.index_kind in ("auto", "flat", "hnsw"), "QA_INDEX_KIND must be auto, flat or hnsw"),
+            (self.encoder in ("onnx", "onnx-int8", "torch"), "QA_ENCODER must be onnx, onnx-int8 or torch"),
             (
                 self.retrieval_mode in ("hybrid", "dense", "lexical"),
                 "QA_RETRIEVAL_MODE must be hybrid, dense or lexical",
             ),
             (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
+            (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
             (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
             (

@@ -46,3 +46,16 @@ def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> None:
+    from qa_service.core.embedding import QueryEmbeddings
+
+    cache = QueryEmbeddings(encoder, size=2)
+    first = cache("How long do pimples last?")
+    again = cache("  how LONG do   pimples last? ")
+    assert again is first and (cache.hits, cache.misses) == (1, 1)
+    cache("a")
+    cache("b")  # evicts the least recently used entry
+    assert cache("How long do pimples last?") is not first and cache.misses == 4
+    assert float((first * encoder.encode(["How long do pimples last?"])).sum()) > 0.9999

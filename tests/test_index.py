@@ -114,3 +114,13 @@ def test_no_documents_is_a_clear_build_error(tmp_path: Path, encoder: Encoder) -
     with pytest.raises(BuildError, match="no usable documents"):
         build_index([], encoder, tmp_path, chunk_tokens=200)
     assert read_current(tmp_path) is None
+
+
+def test_an_approximate_index_is_recorded_and_answers_the_same(tmp_path: Path, encoder: Encoder) -> None:
+    documents, _ = load_documents(DOCUMENTS)
+    build_index(documents, encoder, tmp_path, chunk_tokens=200, index_kind="hnsw")
+    manifest = json.loads((_live_folder(tmp_path) / MANIFEST).read_text())
+    assert manifest["index"]["kind"] == "hnsw"
+    retriever = Retriever(load_current(tmp_path, encoder), encoder)
+    result = answer_question(retriever, "How long do pimples last after microneedling?")
+    assert "within a few days to a week" in result["answers"][0]["text"]

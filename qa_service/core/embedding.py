@@ -10,6 +10,8 @@ import hashlib
 import json
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -127,24 +129,26 @@ class SentenceTransformerEncoder:
 class OnnxEncoder:
     """The same model exported to ONNX (see ``onnx_export``): onnxruntime + tokenizers, no torch."""
 
-    def __init__(self, folder: Path, *, threads: int = 1) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1, int8: bool = False) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from qa_service.core.onnx_export import MODEL_FILE, read_export
+        from qa_service.core.onnx_export import MODEL_FILE, quantized, read_export
 
         meta = read_export(folder)
         if meta is None:
             raise ConfigError(f"{folder} holds no usable ONNX export; run `qa-service build-index`")
         self.name = str(meta["name"])
-        self.fingerprint = str(meta["fingerprint"])
+        # int8 vectors differ from fp32 ones: an index must be built and queried with the same variant.
+        self.fingerprint = str(meta["fingerprint"]) + (":int8" if int8 else "")
         self.dimension = int(meta["dimension"])
         self.max_seq_length = int(meta["max_seq_length"])
         self._pooling = str(meta["pooling"])
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        model_file = quantized(folder) if int8 else folder / MODEL_FILE
+        self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
@@ -186,6 +190,40 @@ class OnnxEncoder:
         return np.ascontiguousarray(out)
 
 
+class QueryEmbeddings:
+    """An LRU of question embeddings: search-as-you-type sends the same prefixes again and again.
+
+    Keyed by the question with case and spacing normalised (the default model is uncased), and by the
+    model fingerprint, so a new model never serves an old vector.
+    """
+
+    def __init__(self, encoder: Encoder, size: int = 2048) -> None:
+        self.encoder = encoder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(self, text: str) -> np.ndarray:
+        key = " ".join(text.lower().split())
+        with self._lock:
+            vec = self._cache.get(key)
+            if vec is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return vec
+        vec = self.encoder.encode([text])
+        vec.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            if self.size > 0:
+                self._cache[key] = vec
+                if len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return vec
+
+
 def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = None, threads: int = 1) -> Encoder:
     """The encoder for ``model``: ONNX when an export exists or can be made from local weights, else torch.
 
@@ -218,7 +256,7 @@ def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = 
     folder = export_dir(cache_dir, name, fingerprint)
     if read_export(folder) is None:
         export_model(source_path, name, fingerprint, cache_dir)
-    return OnnxEncoder(folder, threads=threads)
+    return OnnxEncoder(folder, threads=threads, int8=backend == "onnx-int8")
 
 
 def _stat_key(folder: Path) -> list[list[object]]:

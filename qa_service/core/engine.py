@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qa_service.core.embedding import Encoder
+from qa_service.core.embedding import Encoder, QueryEmbeddings
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.index import CURRENT, load_version, read_current
 from qa_service.core.retrieval import Retriever, Tuning
@@ -33,8 +33,10 @@ class Engine:
         reload_interval: float = 2.0,
         tuning: Tuning | None = None,
         on_swap: Callable[[str, int, str | None], None] | None = None,
+        query_cache_size: int = 2048,
     ) -> None:
         self.encoder = encoder
+        self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning
@@ -68,7 +70,7 @@ class Engine:
                 return False
             try:
                 loaded = load_version(self.index_dir, version, self.encoder)
-                retriever = Retriever(loaded, self.encoder, self.tuning)
+                retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
             except QAError as exc:
                 self.last_error = str(exc)
                 log.error(

@@ -28,6 +28,7 @@ from qa_service.core.documents import Document, Skipped
 from qa_service.core.embedding import Encoder
 from qa_service.core.embedding_cache import EmbeddingCache
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.vector_index import make_vector_index, prepare_loaded
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
@@ -138,10 +139,9 @@ def _new_version_id(documents: list[Document]) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z-{salt}"
 
 
-def _write_version(folder: Path, manifest: dict[str, Any], passages: list[Passage], vectors: np.ndarray) -> None:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(vectors)
+def _write_version(folder: Path, manifest: dict[str, Any], passages: list[Passage], vectors: np.ndarray,
+                   index_kind: str) -> None:
+    index, manifest["index"] = make_vector_index(vectors, index_kind)
     faiss.write_index(index, str(folder / VECTORS))
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
         for p in passages:
@@ -164,6 +164,7 @@ def build_index(
     progress: bool = False,
     gate: Callable[[Path], None] | None = None,
     switch: bool = True,
+    index_kind: str = "auto",
 ) -> BuildReport:
     """Chunk, embed and write a new version, then switch ``CURRENT`` to it.
 
@@ -203,9 +204,8 @@ def build_index(
                     for d in documents
                 ],
                 "passage_count": len(passages),
-                "index": {"kind": "flat-ip"},
             }
-            _write_version(tmp, manifest, passages, vectors)
+            _write_version(tmp, manifest, passages, vectors, index_kind)
             final = root / version
             os.rename(tmp, final)
             _fsync_dir(root)
@@ -303,7 +303,7 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
         if _sha256_file(path) != files.get(name):
             raise IndexCorrupt(f"{path} does not match the checksum in its manifest (damaged file); rebuild")
     try:
-        vectors = faiss.read_index(str(folder / VECTORS))
+        vectors = prepare_loaded(faiss.read_index(str(folder / VECTORS)))
     except RuntimeError as exc:
         raise IndexCorrupt(f"{folder / VECTORS} cannot be read: {str(exc).splitlines()[0]}") from None
     try:

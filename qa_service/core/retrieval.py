@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa_service.core.chunking import Passage
-from qa_service.core.embedding import Encoder
+from qa_service.core.embedding import Encoder, QueryEmbeddings
 from qa_service.core.index import LoadedIndex
 from qa_service.core.lexical import LexicalIndex
-from qa_service.core.query import Query, QueryReader
+from qa_service.core.query import AnswerType, Query, QueryReader
 from qa_service.core.terms import content_stems, fold, words
 
 MODES = ("hybrid", "dense", "lexical")
@@ -64,9 +64,12 @@ def confidence(cosine: float, coverage: float) -> float:
 class Retriever:
     """Searches one loaded index version; immutable once built, so threads may share it."""
 
-    def __init__(self, loaded: LoadedIndex, encoder: Encoder, tuning: Tuning | None = None) -> None:
+    def __init__(self, loaded: LoadedIndex, encoder: Encoder, tuning: Tuning | None = None,
+                 embed_query: QueryEmbeddings | None = None) -> None:
         self.loaded = loaded
         self.encoder = encoder
+        self.embed_query = embed_query or QueryEmbeddings(encoder, size=0)
+        self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row) -> passage holds such a fact
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
         self.version = loaded.version
@@ -87,7 +90,7 @@ class Retriever:
         if n == 0:
             return []
         depth = min(n, max(self.tuning.candidates, top_k * 5))
-        qvec = self.encoder.encode([query.dense_text])
+        qvec = self.embed_query(query.dense_text)
         cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
         cosine = {int(r): float(s) for r, s in zip(rows[0], cos_scores[0], strict=True) if r >= 0}
         dense_rank = {r: i for i, r in enumerate(cosine)}
@@ -114,13 +117,20 @@ class Retriever:
             conf = confidence(cosine[r], cov)
             kind = query.answer_type
             if kind is not None and self.tuning.mode == "hybrid":
-                if kind.found_in(self.passages[r].text):
+                if self._holds(kind, r):
                     score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1  # gives the asked fact
                 elif kind.required:
                     conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
             scored.append(Hit(self.passages[r], r, score, cosine[r], cov, conf))
         scored.sort(key=lambda h: (-h.score, h.row))
         return self._collapse_duplicates(scored, top_k)
+
+    def _holds(self, kind: AnswerType, row: int) -> bool:
+        key = (kind.name, row)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = kind.found_in(self.passages[row].text)
+        return found
 
     def _near_duplicates(self, a: int, b: int, va: np.ndarray, vb: np.ndarray) -> bool:
         """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
