@@ -194,7 +194,8 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     manifest = read_manifest(versions_dir(settings.index_dir) / version)
     print(
         json.dumps(
-            {k: manifest[k] for k in ("version", "built_at", "model", "chunker", "index", "passage_count", "documents")},
+            {k: manifest.get(k) for k in ("version", "built_at", "model", "chunker", "index", "passage_count",
+                                          "documents")},
             indent=2,
             ensure_ascii=False,
         )
