@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup browser serve test build-index eval lint lock clean
+.PHONY: setup browser serve test test-reliability bench build-index eval lint lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ serve: setup
 
 test: setup browser
 	$(BIN)/ruff check qa_service tests scripts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not reliability"
+
+# Heavy reliability tests: fuzzing at full count (>= 5,000 requests), swap under load, memory over 20,000 requests.
+test-reliability: setup
+	$(BIN)/python -m pytest -m reliability -s
+
+# Benchmark figures (docs/PERFORMANCE.md); wrk from Debian for the concurrent load.
+bench: setup
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python scripts/bench.py
 
 build-index: setup
 	$(BIN)/qa-service build-index

@@ -123,6 +123,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     def names(items: list[str]) -> str:
         return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "") if items else "none"
 
+    for s in report.skipped[len(skipped) :]:
+        print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
     print(f"documents added: {names(report.added)}; changed: {names(report.changed)}; removed: {names(report.removed)}")
     print(f"passages embedded: {report.embedded}, reused from cache: {report.reused}")
     state = "live" if report.switched else "built, not switched (--dry-run)"
@@ -194,8 +196,10 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     manifest = read_manifest(versions_dir(settings.index_dir) / version)
     print(
         json.dumps(
-            {k: manifest.get(k) for k in ("version", "built_at", "model", "chunker", "index", "passage_count",
-                                          "documents")},
+            {
+                k: manifest.get(k)
+                for k in ("version", "built_at", "model", "chunker", "index", "passage_count", "documents")
+            },
             indent=2,
             ensure_ascii=False,
         )

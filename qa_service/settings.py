@@ -47,6 +47,10 @@ class Settings:
     query_cache_size: int = 2048
     log_level: str = "INFO"
     cors_origins: str = ""
+    rate_limit: str = "120/minute;20/second"
+    rate_limit_storage: str = ""
+    trusted_proxies: int = 0
+    request_timeout: float = 20.0
     admin_token: str = field(default="", repr=False)
     var_dir: Path = PROJECT_ROOT / "var"
     query_log: bool = True
@@ -122,6 +126,18 @@ class Settings:
                 "QA_ADMIN_TOKEN must be at least 32 characters "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
             ),
+            (
+                not self.rate_limit
+                or bool(
+                    re.fullmatch(
+                        r"\d+/(second|minute|hour|day)(;\d+/(second|minute|hour|day))*",
+                        self.rate_limit.replace(" ", ""),
+                    )
+                ),
+                "QA_RATE_LIMIT must look like 120/minute or 120/minute;20/second (empty: no limit)",
+            ),
+            (0 <= self.trusted_proxies <= 5, "QA_TRUSTED_PROXIES must be between 0 and 5"),
+            (1 <= self.request_timeout <= 600, "QA_REQUEST_TIMEOUT must be between 1 and 600 seconds"),
             (self.log_retention_days >= 1, "QA_LOG_RETENTION_DAYS must be at least 1"),
             (self.index_kind in ("auto", "flat", "hnsw"), "QA_INDEX_KIND must be auto, flat or hnsw"),
             (self.encoder in ("onnx", "onnx-int8", "torch"), "QA_ENCODER must be onnx, onnx-int8 or torch"),
@@ -140,8 +156,13 @@ class Settings:
         ]
         for origin in self.allowed_origins:
             if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
-                checks.append((False, f"QA_CORS_ORIGINS: {origin!r} is not an origin like https://clinic.example "
-                                      "(no wildcard, no path)"))
+                checks.append(
+                    (
+                        False,
+                        f"QA_CORS_ORIGINS: {origin!r} is not an origin like https://clinic.example "
+                        "(no wildcard, no path)",
+                    )
+                )
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)

@@ -65,6 +65,7 @@ def settings(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
         documents_dir=DOCUMENTS,
         admin_token=ADMIN_TOKEN,
         var_dir=tmp_path_factory.mktemp("var"),
+        rate_limit="",  # the shared app serves every test; rate limits have their own tests
     )
 
 

@@ -32,6 +32,7 @@ class LiveServer:
             "QA_PORT": str(self.port),
             "QA_WORKERS": "2",
             "QA_RELOAD_INTERVAL": "0.5",
+            "QA_RATE_LIMIT": "",  # load tests measure the service; limits have their own tests
             **env,
         }
         self.log = var_dir / "server.log"

@@ -53,8 +53,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Itera
     (docs / "products-to-avoid.md").write_text(XSS_ARTICLE)
     build_index(load_documents(docs)[0], encoder, root / "index", chunk_tokens=200)
     service_port, host_port = free_port(), free_port()
-    settings = Settings.from_env({}, index_dir=root / "index", var_dir=root / "var",
-                                 cors_origins=f"http://127.0.0.1:{host_port}")
+    settings = Settings.from_env(
+        {}, index_dir=root / "index", var_dir=root / "var", cors_origins=f"http://127.0.0.1:{host_port}"
+    )
     service = _Thread(create_app(settings, engine=Engine(encoder, root / "index")), service_port)
     service_url = f"http://127.0.0.1:{service_port}"
 
@@ -74,9 +75,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Itera
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -177,13 +188,18 @@ def test_keyboard_enter_and_escape(page, servers) -> None:  # noqa: ANN001
     assert page.locator(".qa-answer").count() == 0
 
 
-@pytest.mark.parametrize(("status", "expected"), [(429, "Please wait a moment"), (503, "Something went wrong"),
-                                                  (0, "can't reach")])
+@pytest.mark.parametrize(
+    ("status", "expected"), [(429, "Please wait a moment"), (503, "Something went wrong"), (0, "can't reach")]
+)
 def test_errors_are_human_messages(page, servers, status: int, expected: str) -> None:  # noqa: ANN001
     url, _ = servers
     if status:
-        page.route("**/api/v1/ask", lambda route: route.fulfill(status=status, body=f'{{"status": {status}}}',
-                                                               content_type="application/problem+json"))
+        page.route(
+            "**/api/v1/ask",
+            lambda route: route.fulfill(
+                status=status, body=f'{{"status": {status}}}', content_type="application/problem+json"
+            ),
+        )
     else:
         page.route("**/api/v1/ask", lambda route: route.abort())
     page.goto(url + "/")
@@ -225,8 +241,9 @@ def test_accessibility_scan_has_no_serious_or_critical_violations(browser, serve
         result = pg.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']})"
         )
-        bad = [(v["id"], v["impact"], v["help"]) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
+        bad = [
+            (v["id"], v["impact"], v["help"]) for v in result["violations"] if v["impact"] in ("serious", "critical")
+        ]
         assert bad == [], bad
     context.close()
 

@@ -10,11 +10,9 @@ import unicodedata
 from typing import Any
 
 from qa_service.core.errors import InvalidQuestion
-from qa_service.core.query import Query
-from qa_service.core.retrieval import Hit, Retriever
+from qa_service.core.highlights import highlights
+from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import disclaimer, triage
-from qa_service.core.sentences import sentence_spans
-from qa_service.core.terms import stem, words
 
 NO_ANSWER = {
     "en": ("Our articles don't cover this question. Please contact the clinic — our team will be happy to help."),
@@ -31,31 +29,14 @@ def clean_question(question: str, max_chars: int) -> str:
     if not isinstance(question, str):
         raise InvalidQuestion("the question must be a string")
     text = unicodedata.normalize("NFC", question)
-    text = "".join(ch if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    # Control characters (and a stray byte-order mark) become spaces; other characters are kept as typed.
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") or ch == "\ufeff" else ch for ch in text)
     text = " ".join(text.split())
     if not text:
         raise InvalidQuestion("the question is empty (or holds only spaces or control characters)")
     if len(question) > max_chars:
         raise InvalidQuestion(f"the question is too long: {len(question)} characters, the limit is {max_chars}")
     return text
-
-
-def _highlights(hit: Hit, query: Query) -> dict[str, Any]:
-    """The best-answering sentence of the passage and the spans of the question's words in it."""
-    text = hit.passage.text
-    query_stems = set(query.stems)
-    term_spans = [[s, e] for s, e, w in words(text) if stem(w, "en") in query_stems or stem(w, "fr") in query_stems]
-    best: tuple[float, int] | None = None
-    best_span = [0, len(text)]
-    for position, (s, e) in enumerate(sentence_spans(text)):
-        sentence_stems = {stem(w, "en") for _, _, w in words(text[s:e])}
-        weight = sum(w for w, c in zip(query.weights, query.concepts, strict=True) if sentence_stems & set(c))
-        if query.answer_type is not None and query.answer_type.found_in(text[s:e]):
-            weight += max(query.weights, default=1.0) * 2  # the sentence holding the asked-for fact
-        key = (weight, -position)
-        if best is None or key > best:
-            best, best_span = key, [s, e]
-    return {"answer": best_span, "terms": term_spans}
 
 
 def _passage_ref(passage: Any) -> dict[str, Any]:
@@ -95,7 +76,7 @@ def answer_question(
                 "score": round(hit.score, 6),
                 "confidence": round(hit.confidence, 4),
                 **{k: ref[k] for k in ("document", "section", "start", "end")},
-                "highlights": _highlights(hit, query),
+                "highlights": highlights(hit.passage.text, retriever.passage_terms(hit.row), query),
                 "also_in": [_passage_ref(p) for p in hit.also_in],
             }
         )

@@ -17,7 +17,7 @@ from importlib import resources
 from markdown_it import MarkdownIt
 
 from qa_service.core.documents import Document
-from qa_service.core.sentences import sentence_spans
+from qa_service.core.sentences import sentence_spans, trim_span
 
 CHUNKER_VERSION = 1
 TokenCounter = Callable[[str], int]
@@ -69,19 +69,18 @@ def is_boilerplate(text: str) -> bool:
     return any(p.search(text) for p in boilerplate_patterns())
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings: offsets must agree with markdown-it
+
+
 def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            offsets.append(i + 1)
-    return offsets
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
 
 
 def _markdown_blocks(doc: Document) -> Iterator[_Block]:
     """Paragraphs and list items of a Markdown article, each under its nearest heading."""
     text = doc.text
     lines = _line_offsets(text)
-    first_line = text.count("\n", 0, doc.body_start)
+    first_line = len(_LINE_BREAK.findall(text, 0, doc.body_start))
     tokens = MarkdownIt("commonmark").parse(text[doc.body_start :])
     section = doc.title
     for i, tok in enumerate(tokens):
@@ -90,7 +89,7 @@ def _markdown_blocks(doc: Document) -> Iterator[_Block]:
         elif tok.type == "paragraph_open" and tok.map:
             content = tokens[i + 1].content
             l0, l1 = tok.map[0] + first_line, tok.map[1] + first_line
-            if not content.strip():
+            if not content.strip() or l0 >= len(lines):
                 continue
             first, last = content.split("\n")[0], content.split("\n")[-1]
             start = text.find(first, lines[l0])
@@ -134,7 +133,12 @@ def _text_blocks(doc: Document) -> Iterator[_Block]:
 def blocks(doc: Document) -> list[_Block]:
     """The document's content blocks, boilerplate removed."""
     found = _markdown_blocks(doc) if doc.markdown else _text_blocks(doc)
-    return [b for b in found if not is_boilerplate(doc.text[b.start : b.end])]
+    trimmed = []
+    for b in found:  # Markdown's idea of whitespace is narrower than Unicode's: trim to Unicode's
+        span = trim_span(doc.text, b.start, b.end)
+        if span is not None and not is_boilerplate(doc.text[span[0] : span[1]]):
+            trimmed.append(_Block(b.section, span[0], span[1]))
+    return trimmed
 
 
 def _split_long_sentence(
@@ -183,7 +187,20 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
             Passage(_passage_id(doc.id, section, body, seen), doc.id, doc.title, section, s, e, body, doc.language)
         )
 
-    for block in blocks(doc):
+    def heading(section: str) -> str:
+        """A heading that leaves at least half of the window to the passage (headings can be long)."""
+        if count_tokens(f"{section}: ") <= max_tokens // 2:
+            return section
+        words_ = section.split()
+        while words_ and count_tokens(" ".join(words_) + "…: ") > max_tokens // 2:
+            words_.pop()
+        short = " ".join(words_)
+        while short and count_tokens(short + "…: ") > max_tokens // 2:  # one very long "word"
+            short = short[: len(short) // 2]
+        return short + "…" if short else ""
+
+    for raw_block in blocks(doc):
+        block = _Block(heading(raw_block.section), raw_block.start, raw_block.end)
         if fits(block.section, block.start, block.end):
             emit(block.section, block.start, block.end)
             continue

@@ -28,7 +28,7 @@ from qa_service.core.documents import Document, Skipped
 from qa_service.core.embedding import Encoder
 from qa_service.core.embedding_cache import EmbeddingCache
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
-from qa_service.core.vector_index import make_vector_index, prepare_loaded
+from qa_service.core.vector_index import FaissStore, VectorStore, make_vector_index
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
@@ -42,7 +42,7 @@ class LoadedIndex:
     version: str
     manifest: dict[str, Any]
     passages: list[Passage]
-    vectors: faiss.Index
+    vectors: VectorStore
 
 
 @dataclass
@@ -102,9 +102,13 @@ def switch_current(index_dir: Path, version: str) -> None:
     if not (versions_dir(index_dir) / version / MANIFEST).is_file():
         raise IndexNotReady(f"index version {version!r} does not exist in {versions_dir(index_dir)}")
     tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
-    tmp.write_text(version + "\n", "utf-8")
-    _fsync_file(tmp)
-    os.replace(tmp, index_dir / CURRENT)
+    try:
+        tmp.write_text(version + "\n", "utf-8")
+        _fsync_file(tmp)
+        os.replace(tmp, index_dir / CURRENT)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"could not switch {index_dir / CURRENT}: {exc.strerror or exc}; it is unchanged") from None
     _fsync_dir(index_dir)
 
 
@@ -139,10 +143,14 @@ def _new_version_id(documents: list[Document]) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z-{salt}"
 
 
-def _write_version(folder: Path, manifest: dict[str, Any], passages: list[Passage], vectors: np.ndarray,
-                   index_kind: str) -> None:
+def _write_version(
+    folder: Path, manifest: dict[str, Any], passages: list[Passage], vectors: np.ndarray, index_kind: str
+) -> None:
     index, manifest["index"] = make_vector_index(vectors, index_kind)
-    faiss.write_index(index, str(folder / VECTORS))
+    try:
+        faiss.write_index(index, str(folder / VECTORS))
+    except RuntimeError as exc:  # FAISS reports a failed write (e.g. disk full) as RuntimeError
+        raise OSError(str(exc).strip().splitlines()[-1][-300:]) from None
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
@@ -182,7 +190,10 @@ def build_index(
             shutil.rmtree(stale, ignore_errors=True)
         version = _new_version_id(documents)
         tmp = root / f"{_TMP_PREFIX}{version}"
-        tmp.mkdir()
+        try:
+            tmp.mkdir()
+        except OSError as exc:
+            raise BuildError(f"could not create {tmp}: {exc.strerror or exc}") from None
         try:
             passages = chunk_documents(documents, encoder.count_tokens, max_tokens)
             if not passages:
@@ -209,15 +220,24 @@ def build_index(
             final = root / version
             os.rename(tmp, final)
             _fsync_dir(root)
+        except OSError as exc:  # disk full, permissions...: a clear error, the live index untouched
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise BuildError(f"could not write the new index in {root}: {exc.strerror or exc}") from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        with_text = {p.document_id for p in passages}
+        empty = [
+            Skipped(d.id, "no indexable text (only headings or site boilerplate)")
+            for d in documents
+            if d.id not in with_text
+        ]
         report = BuildReport(
             version,
-            len(documents),
+            len(with_text),
             len(passages),
             0.0,
-            list(skipped or []),
+            list(skipped or []) + empty,
             embedded=embedded,
             reused=len(passages) - embedded,
         )
@@ -303,7 +323,7 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
         if _sha256_file(path) != files.get(name):
             raise IndexCorrupt(f"{path} does not match the checksum in its manifest (damaged file); rebuild")
     try:
-        vectors = prepare_loaded(faiss.read_index(str(folder / VECTORS)))
+        vectors = FaissStore(faiss.read_index(str(folder / VECTORS)))
     except RuntimeError as exc:
         raise IndexCorrupt(f"{folder / VECTORS} cannot be read: {str(exc).splitlines()[0]}") from None
     try:
@@ -312,9 +332,9 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     except (ValueError, TypeError) as exc:
         raise IndexCorrupt(f"{folder / PASSAGES} is damaged: {exc}") from None
     count = manifest.get("passage_count")
-    if not (vectors.ntotal == len(passages) == count) or vectors.d != encoder.dimension:
+    if not (vectors.size == len(passages) == count) or vectors.dimension != encoder.dimension:
         raise IndexCorrupt(
-            f"index {version} is inconsistent: {vectors.ntotal} vectors of dimension {vectors.d}, "
+            f"index {version} is inconsistent: {vectors.size} vectors of dimension {vectors.dimension}, "
             f"{len(passages)} passages, manifest says {count}"
         )
     return LoadedIndex(version, manifest, passages, vectors)

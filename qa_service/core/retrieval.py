@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from qa_service.core.chunking import Passage
 from qa_service.core.embedding import Encoder, QueryEmbeddings
+from qa_service.core.highlights import passage_terms
 from qa_service.core.index import LoadedIndex
 from qa_service.core.lexical import LexicalIndex
 from qa_service.core.query import AnswerType, Query, QueryReader
@@ -64,8 +66,13 @@ def confidence(cosine: float, coverage: float) -> float:
 class Retriever:
     """Searches one loaded index version; immutable once built, so threads may share it."""
 
-    def __init__(self, loaded: LoadedIndex, encoder: Encoder, tuning: Tuning | None = None,
-                 embed_query: QueryEmbeddings | None = None) -> None:
+    def __init__(
+        self,
+        loaded: LoadedIndex,
+        encoder: Encoder,
+        tuning: Tuning | None = None,
+        embed_query: QueryEmbeddings | None = None,
+    ) -> None:
         self.loaded = loaded
         self.encoder = encoder
         self.embed_query = embed_query or QueryEmbeddings(encoder, size=0)
@@ -77,12 +84,15 @@ class Retriever:
         self._text_stems = [frozenset(content_stems(p.text, p.language)) for p in self.passages]
         corpus_words = {fold(w) for p in self.passages for _, _, w in words(p.embed_text)}
         self.reader = QueryReader(corpus_words)
+        # Static facts about passages, computed on first use and kept (bounded) for later requests.
+        self.passage_terms = lru_cache(maxsize=50_000)(lambda row: passage_terms(self.passages[row].text))
+        self._duplicate_pair = lru_cache(maxsize=200_000)(self._near_duplicate_pair)
 
     def read(self, question: str, language: str | None = None) -> Query:
         return self.reader.read(question, language)
 
     def _vector(self, row: int) -> np.ndarray:
-        return np.asarray(self.loaded.vectors.reconstruct(row), dtype=np.float32)
+        return self.loaded.vectors.vector(row)
 
     def search(self, query: Query, top_k: int) -> list[Hit]:
         """The ``top_k`` best distinct passages, best first, each with its confidence."""
@@ -132,28 +142,21 @@ class Retriever:
             found = self._facts[key] = kind.found_in(self.passages[row].text)
         return found
 
-    def _near_duplicates(self, a: int, b: int, va: np.ndarray, vb: np.ndarray) -> bool:
+    def _near_duplicate_pair(self, a: int, b: int) -> bool:
         """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
         sa, sb = self._text_stems[a], self._text_stems[b]
         if not sa or not sb or len(sa & sb) / len(sa | sb) < self.tuning.duplicate_jaccard:
             return False
-        return float(va @ vb) >= self.tuning.duplicate_cosine
+        return float(self._vector(a) @ self._vector(b)) >= self.tuning.duplicate_cosine
 
     def _collapse_duplicates(self, ranked: list[Hit], top_k: int) -> list[Hit]:
         """Keep the best of near-identical passages; the others ride along as ``also_in``."""
         kept: list[Hit] = []
-        kept_vectors: list[np.ndarray] = []
         for hit in ranked:
-            vec = self._vector(hit.row)
-            twin = next(
-                (k for k, v in zip(kept, kept_vectors, strict=True) if self._near_duplicates(k.row, hit.row, v, vec)),
-                None,
-            )
+            twin = next((k for k in kept if self._duplicate_pair(min(k.row, hit.row), max(k.row, hit.row))), None)
             if twin is not None:
                 twin.also_in.append(hit.passage)
                 continue
-            if len(kept) == top_k:
-                continue  # still scanned: a later twin of a kept passage belongs in its also_in
-            kept.append(hit)
-            kept_vectors.append(vec)
+            if len(kept) < top_k:  # past top_k, still scanned: a later twin belongs in a kept one's also_in
+                kept.append(hit)
         return kept

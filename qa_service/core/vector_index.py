@@ -6,6 +6,8 @@ by providing another ``make_vector_index`` and search wrapper, without touching 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import faiss
 import numpy as np
 
@@ -30,8 +32,12 @@ def make_vector_index(vectors: np.ndarray, kind: str) -> tuple[faiss.Index, dict
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
-        params: dict[str, object] = {"kind": "hnsw", "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
-                                     "efSearch": HNSW_EF_SEARCH}
+        params: dict[str, object] = {
+            "kind": "hnsw",
+            "M": HNSW_M,
+            "efConstruction": HNSW_EF_CONSTRUCTION,
+            "efSearch": HNSW_EF_SEARCH,
+        }
     else:
         index = faiss.IndexFlatIP(dim)
         params = {"kind": "flat"}
@@ -46,3 +52,30 @@ def prepare_loaded(index: faiss.Index) -> faiss.Index:
     if hnsw is not None:
         hnsw.efSearch = max(hnsw.efSearch, HNSW_EF_SEARCH)
     return index
+
+
+class VectorStore(Protocol):
+    """What retrieval needs from a vector store: the seam for an external engine."""
+
+    size: int
+    dimension: int
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def vector(self, row: int) -> np.ndarray: ...
+
+
+class FaissStore:
+    """A loaded FAISS index (flat or HNSW) behind the VectorStore interface."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = prepare_loaded(index)
+        self.size = int(index.ntotal)
+        self.dimension = int(index.d)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product scores and rows of the ``k`` nearest passages (rows -1 when fewer exist)."""
+        return self.index.search(queries, min(k, max(self.size, 1)))
+
+    def vector(self, row: int) -> np.ndarray:
+        return np.asarray(self.index.reconstruct(row), dtype=np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 from flask_cors import CORS
@@ -11,7 +12,7 @@ from qa_service.core.analytics import Analytics
 from qa_service.core.engine import Engine
 from qa_service.logs import configure_logging
 from qa_service.settings import Settings
-from qa_service.web import observability
+from qa_service.web import limits, observability
 from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
 from qa_service.web.errors import register_error_handlers
@@ -46,9 +47,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.register_blueprint(admin_bp)
     app.register_blueprint(pages_bp)
     if settings.allowed_origins:  # the widget on the clinic's own site; never "*", never /admin
-        CORS(app, resources={r"/api/v1/*": {"origins": list(settings.allowed_origins)}},
-             methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"], max_age=600)
+        CORS(
+            app,
+            resources={r"/api/v1/*": {"origins": list(settings.allowed_origins)}},
+            methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
     install_security_headers(app)
+    limits.install(app, settings)
+    if os.environ.get("QA_GUNICORN_WORKERS"):  # a runaway request ends its worker; gunicorn starts a new one
+        limits.Watchdog(settings.request_timeout).install(app)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
     register_error_handlers(app)
     return app

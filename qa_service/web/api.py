@@ -50,7 +50,9 @@ def _json_body() -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BadField("the body is not valid UTF-8") from None
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise BadField(f"the body is not valid JSON: {exc}") from None
+        raise BadField(f"the body is not valid JSON: {str(exc)[:200]}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise BadField(f"the body holds a value out of range: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
         raise BadField('the body must be a JSON object like {"question": "..."}')
     return body
@@ -62,6 +64,8 @@ def _top_k(value: Any) -> int:
         return settings.default_top_k
     if isinstance(value, str) and value.strip().lstrip("+").isdigit() and len(value) < 6:
         value = int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        value = int(value)  # JSON Schema counts 3.0 as an integer; so do we
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadField(f"top_k must be an integer between 1 and {settings.max_top_k}")
     if not 1 <= value <= settings.max_top_k:
@@ -70,7 +74,7 @@ def _top_k(value: Any) -> int:
 
 
 def _lang(value: Any) -> str | None:
-    if value is None or value == "":
+    if value is None:  # absent or null: detected from the question
         return None
     if value not in LANGUAGES:
         raise BadField('lang must be "en" or "fr"')

@@ -52,9 +52,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
-        response = problem(status, exc.name, exc.description or exc.name)
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        detail = exc.description or exc.name
+        if status == 429:
+            detail = "Too many questions from this address; please wait a moment and try again."
+        response = problem(status, exc.name, detail)
+        original = exc.get_response().headers
+        for header in ("Allow", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+            if header in original:
+                response.headers[header] = original[header]
         return response
 
     @app.errorhandler(Exception)

@@ -14,14 +14,17 @@ _settings = Settings.from_env()
 # prometheus-client multiprocess mode: every worker writes its metrics here; /metrics sums them.
 _metrics_dir = _settings.var_dir / "prometheus"
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+os.environ["QA_GUNICORN_WORKERS"] = str(_settings.workers)  # rate-limit shares and the request watchdog
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 threads = _settings.threads
 worker_class = "gthread"
-timeout = 30
+timeout = 30  # a worker that stops answering gunicorn's heartbeat is replaced
 graceful_timeout = 20
-keepalive = 5
+keepalive = 5  # idle keep-alive connections are closed after 5 s
+limit_request_fields = 50
+limit_request_field_size = 8190
 limit_request_line = 8190
 preload_app = False
 accesslog = None  # request lines carry ?q=... questions: health information stays out of logs

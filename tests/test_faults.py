@@ -1,0 +1,274 @@
+"""Faults survived: killed builds, damaged versions under a running service, killed workers, bad documents,
+a full disk. Quick versions run in `make test`; heavy ones (marked reliability) in `make test-reliability`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from qa_service.core.documents import load_documents
+from qa_service.core.embedding import Encoder
+from qa_service.core.engine import Engine
+from qa_service.core.errors import BuildError
+from qa_service.core.index import (
+    MANIFEST,
+    PASSAGES,
+    VECTORS,
+    build_index,
+    list_versions,
+    load_current,
+    read_current,
+    switch_current,
+    versions_dir,
+)
+from tests.conftest import DOCUMENTS
+from tests.live_server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus(folder: Path, extra_articles: int = 0) -> Path:
+    shutil.copytree(DOCUMENTS, folder)
+    for i in range(extra_articles):
+        (folder / f"extra-{i}.md").write_text(
+            f"# Extra {i}\n\n"
+            + " ".join(f"Sentence {j} of article {i} is about redness and care number {j}." for j in range(60))
+            + "\n"
+        )
+    return folder
+
+
+def _damaged_copy(index: Path, how: str) -> str:
+    """A new version folder copied from the live one, then damaged; CURRENT is pointed at it."""
+    live = read_current(index)
+    bad = f"{live}-{how}"
+    shutil.copytree(versions_dir(index) / live, versions_dir(index) / bad)
+    folder = versions_dir(index) / bad
+    if how == "truncated":
+        data = (folder / VECTORS).read_bytes()
+        (folder / VECTORS).write_bytes(data[: len(data) // 3])
+    elif how == "bitflip":
+        data = bytearray((folder / VECTORS).read_bytes())
+        data[len(data) - 100] ^= 0x01
+        (folder / VECTORS).write_bytes(bytes(data))
+    elif how == "other-model":
+        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest["model"]["name"] = "intfloat/multilingual-e5-small"
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+    elif how == "no-passages":
+        (folder / PASSAGES).unlink()
+    switch_current(index, bad)
+    return live
+
+
+@pytest.mark.parametrize("how", ["truncated", "bitflip", "other-model", "no-passages"])
+def test_a_damaged_new_version_is_refused_and_the_old_one_keeps_serving(
+    how: str, copy_of_index: Path, encoder: Encoder
+) -> None:
+    engine = Engine(encoder, copy_of_index, reload_interval=0)
+    engine.refresh(force=True)
+    good = engine.retriever.version
+    _damaged_copy(copy_of_index, how)
+    assert engine.refresh(force=True) is False
+    assert engine.retriever.version == good and engine.ready
+    assert engine.last_error and (
+        "checksum" in engine.last_error or "model" in engine.last_error or "missing" in engine.last_error
+    )
+
+
+def _kill_build_after(index: Path, docs: Path, delay: float) -> int:
+    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa_service.cli", "build-index", "--quiet", "--no-gate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    return proc.wait()
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_a_build_killed_at_any_point_leaves_a_complete_index(
+    delay: float, copy_of_index: Path, encoder: Encoder, tmp_path: Path
+) -> None:
+    docs = _corpus(tmp_path / "docs", extra_articles=6)
+    before = read_current(copy_of_index)
+    _kill_build_after(copy_of_index, docs, delay)
+    now = read_current(copy_of_index)
+    assert now in (before, *list_versions(copy_of_index))
+    load_current(copy_of_index, encoder)  # complete: old or new, never broken
+    report = build_index(load_documents(docs)[0], encoder, copy_of_index, chunk_tokens=200)
+    assert not list(versions_dir(copy_of_index).glob(".tmp-*"))  # the killed build's leftovers are gone
+    assert read_current(copy_of_index) == report.version
+
+
+def test_bad_documents_are_reported_and_the_rest_indexed(tmp_path: Path, encoder: Encoder) -> None:
+    docs = _corpus(tmp_path / "docs")
+    (docs / "photo.md").write_bytes(bytes(range(256)) * 10)
+    (docs / "latin1.md").write_bytes("Rougeur légère après le traitement.".encode("latin-1"))
+    (docs / "empty.txt").write_text("")
+    (docs / "headings-only.md").write_text("# Title\n\n## Section one\n\n## Section two\n")
+    big = "# Big article\n\n" + "\n\n".join(
+        f"Paragraph {i}: keep the treated skin clean and moisturized; redness fades within days." for i in range(3000)
+    )
+    (docs / "big.md").write_text(big)
+    documents, skipped = load_documents(docs)
+    report = build_index(documents, encoder, tmp_path / "index", chunk_tokens=200, skipped=skipped)
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == {"photo.md", "latin1.md", "empty.txt", "headings-only.md"}
+    assert report.documents == 2 and report.passages > 3000
+
+
+def test_disk_full_during_a_build_leaves_current_untouched(tmp_path: Path, encoder: Encoder, index_dir: Path) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True).returncode
+        != 0
+    ):
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        shutil.copytree(index_dir, mount / "index", ignore=shutil.ignore_patterns("cache"))
+        live = read_current(mount / "index")
+        docs = _corpus(tmp_path / "docs", extra_articles=40)
+        with pytest.raises(BuildError, match="could not"):
+            build_index(load_documents(docs)[0], encoder, mount / "index", chunk_tokens=200)
+        assert read_current(mount / "index") == live
+        assert not list(versions_dir(mount / "index").glob(".tmp-*"))
+        load_current(mount / "index", encoder)
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.fixture()
+def live(tmp_path: Path, index_dir: Path):  # noqa: ANN201
+    shutil.copytree(index_dir, tmp_path / "index")
+    server = LiveServer(tmp_path / "index", tmp_path / "var").start()
+    yield server, tmp_path / "index"
+    server.stop()
+
+
+def test_a_worker_killed_mid_request_is_replaced(live) -> None:  # noqa: ANN001
+    server, _ = live
+    workers = psutil.Process(server.proc.pid).children()
+    assert len(workers) == 2
+    results: list[int] = []
+
+    def hammer() -> None:
+        for _ in range(30):
+            try:
+                results.append(server.request("POST", "/api/v1/ask", {"question": "Is redness normal?"})[0])
+            except OSError:
+                results.append(-1)  # the connection of the killed worker's request
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    workers[0].kill()
+    for t in threads:
+        t.join()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(psutil.Process(server.proc.pid).children()) < 2:
+        time.sleep(0.2)
+    assert len(psutil.Process(server.proc.pid).children()) == 2  # replaced
+    assert all(server.request("POST", "/api/v1/ask", {"question": "Is redness normal?"})[0] == 200 for _ in range(20))
+    assert results.count(200) >= len(results) - 4  # at most the requests in flight on the killed worker
+
+
+def test_the_running_service_keeps_serving_when_a_damaged_version_goes_live(live) -> None:  # noqa: ANN001
+    server, index = live
+    good = server.ask("What is microneedling?")["index_version"]
+    _damaged_copy(index, "bitflip")
+    time.sleep(2)
+    for _ in range(10):
+        assert server.ask("What is microneedling?")["index_version"] == good
+    assert server.get("/readyz")[0] == 200
+
+
+def _rss_mb(server: LiveServer) -> list[float]:
+    return [w.memory_info().rss / 2**20 for w in psutil.Process(server.proc.pid).children()]
+
+
+@pytest.mark.reliability
+def test_swap_under_load_ten_times_with_eight_clients(live, encoder: Encoder, tmp_path: Path) -> None:  # noqa: ANN001
+    server, index = live
+    docs = _corpus(tmp_path / "docs")
+    failures: list[str] = []
+    answers: list[tuple[str, set[str]]] = []
+    stop = threading.Event()
+
+    def client(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                body = server.ask(f"How long do pimples last, client {n} question {i}?", top_k=5)
+                answers.append((body["index_version"], {a["id"] for a in body["answers"]}))
+            except Exception as exc:  # noqa: BLE001 - every failure counts
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    versions = []
+    started = time.monotonic()
+    try:
+        swap = 0
+        while time.monotonic() - started < 60 or swap < 10:
+            (docs / "changing.md").write_text(f"# Changing\n\nVersion {swap}: apply sunscreen every day.\n")
+            versions.append(
+                build_index(load_documents(docs)[0], encoder, index, chunk_tokens=200, keep_versions=20).version
+            )
+            swap += 1
+            time.sleep(3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    passages = {
+        v: {json.loads(line)["id"] for line in (versions_dir(index) / v / PASSAGES).read_text().splitlines()}
+        for v in list_versions(index)
+    }
+    print(
+        f"swap under load: {len(answers)} requests, {len(failures)} failures, {len(versions)} swaps, "
+        f"{len({v for v, _ in answers})} versions answered"
+    )
+    assert failures == [] and len(versions) >= 10
+    for version, ids in answers:
+        assert ids <= passages[version]
+
+
+@pytest.mark.reliability
+def test_memory_after_20000_requests_within_10_percent_of_after_1000(live) -> None:  # noqa: ANN001
+    server, _ = live
+
+    def run(count: int) -> None:
+        def worker(offset: int) -> None:
+            for i in range(offset, count, 4):
+                server.request("POST", "/api/v1/ask", {"question": f"Is redness normal after day {i}?"})
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    run(1000)
+    after_1k = _rss_mb(server)
+    run(19_000)
+    after_20k = _rss_mb(server)
+    print(f"RSS per worker after 1,000: {after_1k} MB; after 20,000: {after_20k} MB")
+    assert sum(after_20k) <= 1.10 * sum(after_1k)

@@ -1,0 +1,66 @@
+"""Schemathesis against /openapi.json on the real server: no 5xx, no response outside the schema."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN_TOKEN
+from tests.live_server import LiveServer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("fuzz")
+    shutil.copytree(index_dir, root / "index")
+    live = LiveServer(root / "index", root / "var", QA_ADMIN_TOKEN=ADMIN_TOKEN).start()
+    yield live
+    live.stop()
+
+
+def _fuzz(server: LiveServer, examples: int, seed: int) -> tuple[int, str]:
+    st = Path(sys.executable).with_name("st")
+    out = subprocess.run(
+        [
+            str(st),
+            "run",
+            f"{server.url}/openapi.json",
+            "--checks",
+            "all",
+            "-n",
+            str(examples),
+            "--seed",
+            str(seed),
+            "--no-color",
+            "-H",
+            f"Authorization: Bearer {ADMIN_TOKEN}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
+    )
+    match = re.search(r"(\d+) generated", out.stdout)
+    assert match, out.stdout[-3000:] + out.stderr[-2000:]
+    assert out.returncode == 0, out.stdout[-6000:]
+    return int(match.group(1)), out.stdout
+
+
+def test_quick_fuzz_finds_no_server_error_and_no_schema_violation(server: LiveServer) -> None:
+    generated, report = _fuzz(server, examples=25, seed=int(os.environ.get("QA_FUZZ_SEED", "1")))
+    assert generated >= 300
+    assert "Traceback" not in server.log.read_text()
+
+
+@pytest.mark.reliability
+def test_full_fuzz_with_at_least_5000_requests(server: LiveServer) -> None:
+    generated, _ = _fuzz(server, examples=500, seed=int(os.environ.get("QA_FUZZ_SEED", "20261129")))
+    assert generated >= 5000
+    assert "Traceback" not in server.log.read_text()
