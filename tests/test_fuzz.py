@@ -61,6 +61,7 @@ def test_quick_fuzz_finds_no_server_error_and_no_schema_violation(server: LiveSe
 
 @pytest.mark.reliability
 def test_full_fuzz_with_at_least_5000_requests(server: LiveServer) -> None:
-    generated, _ = _fuzz(server, examples=500, seed=int(os.environ.get("QA_FUZZ_SEED", "20261129")))
+    generated, report = _fuzz(server, examples=500, seed=int(os.environ.get("QA_FUZZ_SEED", "20261129")))
+    print("schemathesis:", report.strip().splitlines()[-2:])
     assert generated >= 5000
     assert "Traceback" not in server.log.read_text()

@@ -6,6 +6,7 @@ Editing one article among many re-embeds only its changed passages; a damaged ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import sqlite3
@@ -38,7 +39,7 @@ class EmbeddingCache:
         keys = [cache_key(encoder.fingerprint, t) for t in texts]
         found: dict[str, np.ndarray] = {}
         try:
-            with self._connect() as db:
+            with contextlib.closing(self._connect()) as db, db:
                 for start in range(0, len(keys), 500):
                     chunk = keys[start : start + 500]
                     marks = ",".join("?" * len(chunk))
@@ -60,7 +61,7 @@ class EmbeddingCache:
         if fresh is not None:
             out[missing] = fresh
             try:
-                with self._connect() as db:
+                with contextlib.closing(self._connect()) as db, db:
                     db.executemany(
                         "INSERT OR REPLACE INTO vectors (key, dim, vec) VALUES (?, ?, ?)",
                         [(keys[i], encoder.dimension, fresh[j].tobytes()) for j, i in enumerate(missing)],

@@ -1,0 +1,68 @@
+"""gunicorn's threaded worker, with a read deadline on client sockets.
+
+Outside the ``web`` package on purpose: gunicorn's master imports the worker class, and importing
+``qa_service.web`` there would create metrics files before the metrics folder is set up.
+
+gunicorn's gthread worker only waits (5 s) for the *first* bytes of a request; a client that then sends
+its headers or body slowly holds a thread forever, and a few dozen such clients (slowloris) stall the
+service. Here reading a request has a deadline of CLIENT_TIMEOUT seconds in total (a client trickling a
+byte at a time cannot extend it), and each send times out too, so a slow client loses its connection
+and the thread returns to serving patients. This bounds the harm; on the open internet a buffering
+proxy (nginx) in front is still the real defence (docs/RELIABILITY.md).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from gunicorn.workers import gthread
+
+CLIENT_TIMEOUT = 10.0
+
+
+class _TimedSocket(socket.socket):
+    """A client socket whose blocking reads share one deadline per request (reset when gunicorn switches
+    the socket to blocking mode, which it does before reading each request)."""
+
+    _deadline = 0.0
+
+    def setblocking(self, flag: bool) -> None:
+        super().setblocking(flag)
+        if flag:
+            self._deadline = time.monotonic() + CLIENT_TIMEOUT
+            self.settimeout(CLIENT_TIMEOUT)
+
+    def _remaining(self) -> None:
+        if self.gettimeout() is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("client too slow: request not received in time")
+            self.settimeout(left)
+
+    def recv(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        self._remaining()
+        return super().recv(*args, **kwargs)
+
+    def recv_into(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        self._remaining()
+        return super().recv_into(*args, **kwargs)
+
+    def sendall(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if self.gettimeout() is not None:
+            self.settimeout(CLIENT_TIMEOUT)  # a response gets its own budget, not what reading left
+        return super().sendall(*args, **kwargs)
+
+
+class _TimedConn(gthread.TConn):  # noqa: D101
+    def __init__(self, cfg, sock, client, server) -> None:  # noqa: ANN001 - gunicorn's signature
+        timed = _TimedSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        timed._deadline = time.monotonic() + CLIENT_TIMEOUT
+        super().__init__(cfg, timed, client, server)
+
+
+gthread.TConn = _TimedConn  # the worker creates connections through this module-level name
+
+
+class ThreadWorker(gthread.ThreadWorker):
+    """gunicorn's gthread worker using the timed connections above."""
