@@ -198,7 +198,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
         json.dumps(
             {
                 k: manifest.get(k)
-                for k in ("version", "built_at", "model", "chunker", "index", "passage_count", "documents")
+                for k in ("version", "built_at", "model", "encoder", "chunker", "index", "passage_count", "documents")
             },
             indent=2,
             ensure_ascii=False,

@@ -13,9 +13,11 @@ proxy (nginx) in front is still the real defence (docs/RELIABILITY.md).
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
+from gunicorn import util
 from gunicorn.workers import gthread
 
 CLIENT_TIMEOUT = 10.0
@@ -62,6 +64,19 @@ class _TimedConn(gthread.TConn):  # noqa: D101
 
 
 gthread.TConn = _TimedConn  # the worker creates connections through this module-level name
+
+
+def _write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """Errors gunicorn answers itself (request line or headers too large, malformed HTTP) as problem+json,
+    like every other error of the service, instead of gunicorn's HTML page."""
+    body = json.dumps({"type": f"https://qa-service.local/problems/http-{status_int}", "title": reason,
+                       "status": status_int, "detail": mesg or reason}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+            f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = _write_problem  # used by gunicorn's Worker.handle_error for requests it cannot parse
 
 
 class ThreadWorker(gthread.ThreadWorker):

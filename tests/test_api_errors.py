@@ -61,6 +61,8 @@ def test_search_validates_like_ask(client) -> None:  # noqa: ANN001
     _assert_problem(client.get("/api/v1/search?q="), 422)
     _assert_problem(client.get("/api/v1/search?q=ok&top_k=99"), 400)
     _assert_problem(client.get("/api/v1/search?q=ok&q=again"), 400)
+    _assert_problem(client.get("/api/v1/search?q=ok&top_k=%C2%B3"), 400)  # "³" passes str.isdigit(), found by fuzzing
+    _assert_problem(client.get("/api/v1/search?q=ok&lang="), 400)
 
 
 def test_wrong_content_type_is_415(client) -> None:  # noqa: ANN001

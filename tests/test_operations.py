@@ -47,6 +47,7 @@ class _Interrupting:
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
         self.name, self.fingerprint, self.dimension = inner.name, inner.fingerprint, inner.dimension
+        self.backend = inner.backend
         self.max_seq_length = inner.max_seq_length
 
     def count_tokens(self, text: str) -> int:

@@ -31,6 +31,7 @@ class Encoder(Protocol):
     dimension: int
     max_seq_length: int
     fingerprint: str
+    backend: str  # what computes the vectors: "torch", "onnx" or "onnx-int8" (recorded in manifests)
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -97,6 +98,7 @@ class SentenceTransformerEncoder:
         self._model.eval()
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_seq_length = int(self._model.max_seq_length)
+        self.backend = "torch"
         self.source = Path(source) if Path(source).is_dir() else None
         self.fingerprint = (weights_fingerprint(self.source) if self.source else None) or self._weights_fingerprint()
         self._tokenizer = self._model.tokenizer
@@ -148,6 +150,8 @@ class OnnxEncoder:
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
         model_file = quantized(folder) if int8 else folder / MODEL_FILE
+        self.backend = "onnx-int8" if int8 else "onnx"
+        self.export = f"{folder.name}/{model_file.name}"
         self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()

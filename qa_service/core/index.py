@@ -205,6 +205,8 @@ def build_index(
                 "version": version,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "model": {"name": encoder.name, "fingerprint": encoder.fingerprint, "dimension": encoder.dimension},
+                # The runtime that embedded the passages; ONNX exports come from the same local weights.
+                "encoder": {"backend": encoder.backend, "export": getattr(encoder, "export", None)},
                 "chunker": {
                     "version": CHUNKER_VERSION,
                     "max_tokens": max_tokens,

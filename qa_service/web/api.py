@@ -6,6 +6,7 @@ Answers come from ``core.answer``; this module turns HTTP into plain values and 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -62,7 +63,7 @@ def _top_k(value: Any) -> int:
     settings = _settings()
     if value is None:
         return settings.default_top_k
-    if isinstance(value, str) and value.strip().lstrip("+").isdigit() and len(value) < 6:
+    if isinstance(value, str) and re.fullmatch(r"\+?[0-9]{1,5}", value.strip()):  # ASCII digits: "³" is not 3
         value = int(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
         value = int(value)  # JSON Schema counts 3.0 as an integer; so do we
