@@ -48,6 +48,3 @@ class LexicalIndex:
             return 0.0
         found = sum(w for w, c in zip(weights, concepts, strict=True) if any(s in self._sets[index] for s in c))
         return found / total
-
-    def contains(self, index: int, stem: str) -> bool:
-        return stem in self._sets[index]
