@@ -93,3 +93,12 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
     assert "pimples" in words
     for s, e in ans["highlights"]["terms"]:
         assert 0 <= s < e <= len(ans["text"])
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("quel hydratant utiliser", "fr"), ("rougeurs", "fr"), ("pimples after microneedling normal?", "en"),
+     ("Est-ce normal?", "fr"), ("What is a microcyst?", "en")],
+)
+def test_language_is_detected_from_the_words_themselves(retriever: Retriever, question: str, lang: str) -> None:
+    assert answer_question(retriever, question)["lang"] == lang

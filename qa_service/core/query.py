@@ -163,12 +163,16 @@ def word_weight(word: str, language: str) -> float:
 
 
 def detect_language(text: str) -> str:
-    """'fr' or 'en' from function words and accents; short questions are where libraries guess badly."""
+    """'fr' or 'en': function words and accents, then how common each word is in either language
+    (wordfreq). Short questions are where general-purpose detectors guess badly."""
     tokens = [w for _, _, w in words(text)]
     raw_tokens = set(text.lower().replace("’", "'").split())
     fr = sum(t in _FRENCH_MARKERS for t in tokens) + sum(t in _FRENCH_MARKERS for t in raw_tokens)
     en = 2 * sum(t in _ENGLISH_MARKERS for t in tokens)
     fr += sum(ch in "éèêàùçôîœ" for ch in text.lower())
+    if fr == en:  # no function word decides ("quel hydratant utiliser"): compare word frequencies
+        lean = sum(max(-3.0, min(3.0, zipf_frequency(t, "fr") - zipf_frequency(t, "en"))) for t in tokens)
+        return "fr" if lean > 1.0 else "en"
     return "fr" if fr > en else "en"
 
 
