@@ -178,3 +178,30 @@ def test_metrics_request_ids_and_logs_without_questions(client, caplog) -> None:
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'qa_http_requests_total{method="POST",route="/api/v1/ask",status="200"}' in metrics
     assert "qa_index_info{" in metrics and "qa_answers_total" in metrics and "qa_http_request_seconds_bucket" in metrics
+
+
+def _open_store(path: str, results, barrier) -> None:  # noqa: ANN001 - runs in a child process
+    barrier.wait()
+    try:
+        Analytics(Path(path))
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        results.put(repr(exc))
+
+
+def test_workers_starting_together_all_open_the_query_log(tmp_path: Path) -> None:
+    """gunicorn forks its workers at once; a 'database is locked' here once stopped the whole server."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(40):
+        results, barrier = ctx.Queue(), ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_store, args=(str(tmp_path / f"{round_}.sqlite3"), results, barrier))
+                 for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(30)
+        outcomes += [results.get(timeout=5) for _ in procs]
+    assert outcomes == ["ok"] * 160

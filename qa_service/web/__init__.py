@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 
 from flask import Flask
 from flask_cors import CORS
@@ -41,7 +42,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.extensions["qa_settings"] = settings
     app.extensions["qa_engine"] = engine
     if settings.query_log:
-        app.extensions["qa_analytics"] = Analytics(settings.var_dir / "analytics.sqlite3", settings.log_retention_days)
+        try:
+            app.extensions["qa_analytics"] = Analytics(settings.var_dir / "analytics.sqlite3",
+                                                       settings.log_retention_days)
+        except sqlite3.Error as exc:  # the query log must never keep a worker from answering patients
+            log.error("query log unavailable in this worker (%s); answering without it", exc)
     observability.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
