@@ -102,3 +102,25 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
 )
 def test_language_is_detected_from_the_words_themselves(retriever: Retriever, question: str, lang: str) -> None:
     assert answer_question(retriever, question)["lang"] == lang
+
+
+def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_it(
+    retriever: Retriever, encoder, tmp_path  # noqa: ANN001
+) -> None:
+    import shutil
+
+    from qa_service.core.documents import load_documents
+    from qa_service.core.index import build_index, load_current
+    from tests.conftest import DOCUMENTS
+
+    question = "Can I wear makeup after microneedling?"
+    assert answer_question(retriever, question)["answered"] is False
+    assert answer_question(retriever, "Is laser better than microneedling?")["answered"] is False
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCUMENTS, docs)
+    (docs / "makeup.md").write_text("# Makeup after microneedling\n\nWait 24 hours before applying makeup, "
+                                    "then use clean brushes and mineral makeup for the first week.\n")
+    build_index(load_documents(docs)[0], encoder, tmp_path / "index", chunk_tokens=200)
+    covered = Retriever(load_current(tmp_path / "index", encoder), encoder)
+    result = answer_question(covered, question)
+    assert result["answered"] is True and "24 hours" in result["answers"][0]["text"]

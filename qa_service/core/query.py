@@ -123,6 +123,7 @@ class Lexicon:
     lay_en: dict[str, str]
     fr_stems: dict[str, str]
     answer_types: tuple[AnswerType, ...]
+    subjects: tuple[frozenset[str], ...]  # each: folded words naming one subject (any language)
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +139,7 @@ def lexicon() -> Lexicon:
         lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
         # French inflections ("empirent", "empirer") share a stem: look translations up by stem too.
         fr_stems={stem(k, "fr"): v for k, v in sorted(fr_en.items(), key=lambda kv: len(kv[0]), reverse=True)},
+        subjects=tuple(frozenset(fold(str(w)) for w in group) for group in raw.get("subjects") or []),
         answer_types=tuple(
             AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
             for name, spec in (raw.get("answer_types") or {}).items()
@@ -187,6 +189,7 @@ class Query:
     concepts: tuple[tuple[str, ...], ...]
     weights: tuple[float, ...]
     answer_type: AnswerType | None
+    uncovered: tuple[str, ...]  # subjects the question names that no article mentions
     corrections: tuple[tuple[str, str], ...]
 
 
@@ -259,6 +262,9 @@ class QueryReader:
             dense_text = f"{dense_text} ({' '.join(expansions)})"
         unique = tuple(dict.fromkeys(s for group in concepts for s in group))
         answer_type = next((a for a in lex.answer_types if a.asked_by(question)), None)
+        asked = set(corrected)
+        uncovered = tuple(sorted(next(iter(sorted(g))) for g in lex.subjects if g & asked and not g & self.vocab))
         return Query(
-            question, lang, dense_text, unique, tuple(concepts), tuple(concepts.values()), answer_type, corrections
+            question, lang, dense_text, unique, tuple(concepts), tuple(concepts.values()), answer_type, uncovered,
+            corrections,
         )

@@ -131,6 +131,8 @@ class Retriever:
                     score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1  # gives the asked fact
                 elif kind.required:
                     conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
+            if query.uncovered:
+                conf *= ANSWER_TYPE_PENALTY  # names a subject (laser, makeup...) no article mentions
             scored.append(Hit(self.passages[r], r, score, cosine[r], cov, conf))
         scored.sort(key=lambda h: (-h.score, h.row))
         return self._collapse_duplicates(scored, top_k)
