@@ -41,15 +41,12 @@ def _encoder(settings: Settings):  # noqa: ANN202 - the ML stack is imported onl
     return settings.load_encoder(threads=os.cpu_count() or 1)
 
 
-def _local_retriever(settings: Settings, version: str | None = None):  # noqa: ANN202
-    from qa_service.core.index import load_current, load_version
+def _local_retriever(settings: Settings, tuning: Any = None):  # noqa: ANN202
+    from qa_service.core.index import load_current
     from qa_service.core.retrieval import Retriever
 
     encoder = _encoder(settings)
-    loaded = (
-        load_version(settings.index_dir, version, encoder) if version else load_current(settings.index_dir, encoder)
-    )
-    return Retriever(loaded, encoder, settings.tuning())
+    return Retriever(load_current(settings.index_dir, encoder), encoder, tuning or settings.tuning())
 
 
 def _run_eval(retriever: Any, path: Path, settings: Settings) -> dict[str, Any]:
@@ -170,11 +167,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.evaluation import format_table
-    from qa_service.core.retrieval import Retriever, Tuning
+    from qa_service.core.retrieval import Tuning
 
-    base = _local_retriever(settings)
     tuning = Tuning(mode=args.mode or settings.retrieval_mode, fusion=args.fusion or settings.fusion)
-    retriever = Retriever(base.loaded, base.encoder, tuning)
+    retriever = _local_retriever(settings, tuning)
     figures = _run_eval(retriever, Path(args.set), settings)
     print(
         f"{args.set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "

@@ -59,9 +59,13 @@ def resolve_model(model: str) -> tuple[str, str]:
     return model, model
 
 
+def _weight_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file())
+
+
 def weights_fingerprint(folder: Path) -> str | None:
     """sha256 over the weight files of a local model folder: same weights, same fingerprint, any backend."""
-    files = sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file())
+    files = _weight_files(folder)
     if not files:
         return None
     digest = hashlib.sha256()
@@ -264,8 +268,4 @@ def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = 
 
 
 def _stat_key(folder: Path) -> list[list[object]]:
-    return [
-        [p.name, p.stat().st_size, p.stat().st_mtime_ns]
-        for p in sorted(folder.rglob("*"))
-        if p.suffix in (".safetensors", ".bin") and p.is_file()
-    ]
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in _weight_files(folder)]

@@ -1,4 +1,4 @@
-"""Lexical search: BM25 (bm25s) over Snowball stems, plus IDF-weighted coverage of the question.
+"""Lexical search: BM25 (bm25s) over Snowball stems, plus weighted coverage of the question.
 
 BM25 ranks; coverage ("how much of the question's informative words does this passage contain")
 is bounded in [0, 1], so it can feed an absolute confidence where raw BM25 scores cannot.
@@ -7,8 +7,6 @@ is bounded in [0, 1], so it can feed an absolute confidence where raw BM25 score
 from __future__ import annotations
 
 import logging
-import math
-from collections import Counter
 from collections.abc import Sequence
 
 import bm25s
@@ -23,20 +21,14 @@ class LexicalIndex:
     def __init__(self, documents: Sequence[Sequence[str]]) -> None:
         self.size = len(documents)
         self._sets = [frozenset(doc) for doc in documents]
-        df = Counter(s for doc in self._sets for s in doc)
-        # Robertson-Sparck Jones idf, floored so that very common words still count a little.
-        self._idf = {s: max(0.05, math.log(1 + (self.size - n + 0.5) / (n + 0.5))) for s, n in df.items()}
-        self._unknown_idf = math.log(1 + (self.size + 0.5) / 0.5)
+        self._vocabulary = frozenset().union(*self._sets)
         self._bm25 = bm25s.BM25()
         # bm25s needs at least one token per document; an empty document gets a placeholder.
         self._bm25.index([list(doc) or ["\u2400"] for doc in documents], show_progress=False)
 
-    def idf(self, stem: str) -> float:
-        return self._idf.get(stem, self._unknown_idf)
-
     def scores(self, stems: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for the query stems (zeros when none is in the corpus)."""
-        known = [s for s in stems if s in self._idf]
+        known = [s for s in stems if s in self._vocabulary]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
