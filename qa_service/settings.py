@@ -26,7 +26,7 @@ class Settings:
     documents_dir: Path = PROJECT_ROOT / "documents"
     index_dir: Path = PROJECT_ROOT / "index"
     model: str = DEFAULT_MODEL
-    encoder: str = "onnx"
+    encoder: str = "onnx-int8"
     model_cache_dir: Path = PROJECT_ROOT / "index" / "models"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -20,7 +20,7 @@ from qa_service.settings import Settings
 
 def plain_dense(retriever: Retriever, question: str) -> dict:
     """What a straightforward implementation does: embed the raw question, top-10 by cosine."""
-    scores, rows = retriever.loaded.vectors.search(retriever.encoder.encode([question]), 10)
+    scores, rows = retriever.loaded.vectors.search(retriever.encoder.encode_queries([question]), 10)
     answers = [{"text": retriever.passages[int(r)].text} for r in rows[0] if r >= 0]
     return {"answers": answers, "answered": bool(len(scores[0])) and scores[0][0] >= 0.5, "urgent": None}
 

@@ -42,10 +42,11 @@ def test_batching_does_not_change_vectors(encoder: Encoder) -> None:
 def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
     code = (
         "import sys; from qa_service.settings import Settings; e = Settings().load_encoder(); "
-        "e.encode(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, e._fp32)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == "False False", out.stderr
+    # ...and a worker answering questions with the int8 model never loads the fp32 one (~90 MB).
+    assert out.stdout.strip() == "False False None", out.stderr
 
 
 def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> None:
@@ -58,4 +59,27 @@ def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> Non
     cache("a")
     cache("b")  # evicts the least recently used entry
     assert cache("How long do pimples last?") is not first and cache.misses == 4
-    assert float((first * encoder.encode(["How long do pimples last?"])).sum()) > 0.9999
+    assert float((first * encoder.encode_queries(["How long do pimples last?"])).sum()) > 0.9999
+
+
+def test_int8_question_vectors_stay_close_to_full_precision(
+    encoder: Encoder, torch_encoder: SentenceTransformerEncoder
+) -> None:
+    assert (encoder.backend, encoder.query_backend) == ("onnx", "onnx-int8")
+    fast, exact = encoder.encode_queries(QUESTIONS), torch_encoder.encode(QUESTIONS)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    cosines = (fast * exact).sum(axis=1)
+    assert float(cosines.min()) > 0.99 and float(cosines.max()) < 0.99999  # close, and really quantised
+
+
+def test_int8_recipe_quantises_every_weight_matmul(encoder: Encoder) -> None:
+    import onnx
+
+    from qa_service.core.onnx_export import quantized
+
+    model = onnx.load(str(quantized(encoder._model_file.parent)))
+    weights = {init.name for init in model.graph.initializer}
+    kinds = [n.op_type for n in model.graph.node]
+    assert not [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    assert kinds.count("MatMulNBits") == 6  # the six feed-forward down-projections, block-wise
+    assert kinds.count("MatMulInteger") == 30  # q, k, v, attention output, up-projection: per channel

@@ -47,7 +47,7 @@ class _Interrupting:
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
         self.name, self.fingerprint, self.dimension = inner.name, inner.fingerprint, inner.dimension
-        self.backend = inner.backend
+        self.backend, self.query_backend = inner.backend, inner.query_backend
         self.max_seq_length = inner.max_seq_length
 
     def count_tokens(self, text: str) -> int:
@@ -55,6 +55,9 @@ class _Interrupting:
 
     def encode(self, texts, *, batch_size=32, progress=False):  # noqa: ANN001, ANN201
         raise KeyboardInterrupt
+
+    def encode_queries(self, texts):  # noqa: ANN001, ANN201
+        return self.inner.encode_queries(texts)
 
 
 def test_an_interrupted_build_leaves_the_live_index_and_no_temporary_folder(

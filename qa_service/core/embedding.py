@@ -31,11 +31,18 @@ class Encoder(Protocol):
     dimension: int
     max_seq_length: int
     fingerprint: str
-    backend: str  # what computes the vectors: "torch", "onnx" or "onnx-int8" (recorded in manifests)
+    backend: str  # what computes passage vectors: "torch" or "onnx" (recorded in manifests)
+    query_backend: str  # what computes question vectors: the same, or "onnx-int8"
 
     def count_tokens(self, text: str) -> int: ...
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Passage vectors, in full precision: computed once per passage, at build time."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Question vectors, once per request: may come from a quantised model (cosine >= 0.99 to encode())."""
+        ...
 
 
 def default_model_path() -> Path:
@@ -102,7 +109,7 @@ class SentenceTransformerEncoder:
         self._model.eval()
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_seq_length = int(self._model.max_seq_length)
-        self.backend = "torch"
+        self.backend = self.query_backend = "torch"
         self.source = Path(source) if Path(source).is_dir() else None
         self.fingerprint = (weights_fingerprint(self.source) if self.source else None) or self._weights_fingerprint()
         self._tokenizer = self._model.tokenizer
@@ -131,12 +138,18 @@ class SentenceTransformerEncoder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
+
 
 class OnnxEncoder:
-    """The same model exported to ONNX (see ``onnx_export``): onnxruntime + tokenizers, no torch."""
+    """The same model exported to ONNX (see ``onnx_export``): onnxruntime + tokenizers, no torch.
 
-    def __init__(self, folder: Path, *, threads: int = 1, int8: bool = False) -> None:
-        import onnxruntime as ort
+    Passages go through the fp32 export; questions through the int8 one when ``query_int8`` (half the time
+    per question, the latency a patient feels), else through fp32 too.
+    """
+
+    def __init__(self, folder: Path, *, threads: int = 1, query_int8: bool = False) -> None:
         from tokenizers import Tokenizer
 
         from qa_service.core.onnx_export import MODEL_FILE, quantized, read_export
@@ -145,18 +158,20 @@ class OnnxEncoder:
         if meta is None:
             raise ConfigError(f"{folder} holds no usable ONNX export; run `qa-service build-index`")
         self.name = str(meta["name"])
-        # int8 vectors differ from fp32 ones: an index must be built and queried with the same variant.
-        self.fingerprint = str(meta["fingerprint"]) + (":int8" if int8 else "")
+        # Passages are always fp32, and int8 question vectors stay within cosine 0.99 of fp32 ones, so one
+        # fingerprint (the weights') covers both: an index serves either kind of query encoder.
+        self.fingerprint = str(meta["fingerprint"])
         self.dimension = int(meta["dimension"])
         self.max_seq_length = int(meta["max_seq_length"])
         self._pooling = str(meta["pooling"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        model_file = quantized(folder) if int8 else folder / MODEL_FILE
-        self.backend = "onnx-int8" if int8 else "onnx"
-        self.export = f"{folder.name}/{model_file.name}"
-        self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self._threads = max(1, threads)
+        self._model_file = folder / MODEL_FILE
+        self.backend = "onnx"
+        self.query_backend = "onnx-int8" if query_int8 else "onnx"
+        self.export = f"{folder.name}/{MODEL_FILE}"
+        self._lock = threading.Lock()
+        self._fp32 = None  # loaded on first use: a serving worker with int8 questions never needs it
+        self._query_session = self._open(quantized(folder)) if query_int8 else None
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
@@ -164,15 +179,31 @@ class OnnxEncoder:
         self._tokenizer.enable_truncation(self.max_seq_length)
         self._tokenizer.enable_padding()
 
+    def _open(self, model_file: Path):  # noqa: ANN202 - an onnxruntime.InferenceSession
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def _session(self):  # noqa: ANN202 - the fp32 session, opened once
+        with self._lock:
+            if self._fp32 is None:
+                self._fp32 = self._open(self._model_file)
+            return self._fp32
+
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=True).ids)
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, texts: list[str], session=None) -> np.ndarray:  # noqa: ANN001 - an InferenceSession
         encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         types = np.array([e.type_ids for e in encoded], dtype=np.int64)
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        hidden = (session or self._session).run(None, feed)[0]
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
@@ -196,6 +227,11 @@ class OnnxEncoder:
             chunk = order[start : start + batch_size]
             out[chunk] = self._batch([texts[i] for i in chunk])
         return np.ascontiguousarray(out)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._batch(list(texts), self._query_session)
 
 
 class QueryEmbeddings:
@@ -221,7 +257,7 @@ class QueryEmbeddings:
                 self._cache.move_to_end(key)
                 self.hits += 1
                 return vec
-        vec = self.encoder.encode([text])
+        vec = self.encoder.encode_queries([text])
         vec.setflags(write=False)
         with self._lock:
             self.misses += 1
@@ -264,7 +300,7 @@ def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = 
     folder = export_dir(cache_dir, name, fingerprint)
     if read_export(folder) is None:
         export_model(source_path, name, fingerprint, cache_dir)
-    return OnnxEncoder(folder, threads=threads, int8=backend == "onnx-int8")
+    return OnnxEncoder(folder, threads=threads, query_int8=backend == "onnx-int8")
 
 
 def _stat_key(folder: Path) -> list[list[object]]:

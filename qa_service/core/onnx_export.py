@@ -18,7 +18,7 @@ from qa_service.core.errors import ConfigError
 log = logging.getLogger(__name__)
 EXPORT_FORMAT = 1
 MODEL_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
+INT8_FILE = "model.query-int8.onnx"  # the recipe in quantized(); a new recipe takes a new name
 META_FILE = "export.json"
 
 
@@ -131,12 +131,54 @@ def export_model(source: Path, name: str, fingerprint: str, cache_dir: Path) -> 
 
 
 def quantized(folder: Path) -> Path:
-    """The dynamic int8 quantisation of an export (made once, beside it): ~2.4x faster, cosines shift."""
-    target = folder / INT8_FILE
-    if not target.exists():
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    """The int8 query model beside an export (made once, atomically); ~2x faster per question than fp32.
 
-        tmp = folder / f".{INT8_FILE}.{os.getpid()}"
-        quantize_dynamic(str(folder / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8)
+    Plain dynamic quantisation (one int8 scale per activation tensor) moved question vectors to cosine
+    0.93-0.97 of fp32 and changed answers. This recipe keeps them at >= 0.99 (dev and holdout figures equal
+    to fp32, docs/PERFORMANCE.md): per-channel weight scales everywhere, and for the feed-forward
+    down-projections (whose inputs carry outlier activations) block-wise int8 with one activation scale
+    per block of 128 values (onnxruntime's MatMulNBits, accuracy level 4).
+    """
+    target = folder / INT8_FILE
+    if target.exists():
+        return target
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per node
+    source = folder / MODEL_FILE
+    step = folder / f".{INT8_FILE}.{os.getpid()}.step"
+    tmp = folder / f".{INT8_FILE}.{os.getpid()}"
+    try:
+        quantize_dynamic(
+            str(source),
+            str(step),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=_down_projections(onnx.load(str(source))),
+        )
+        blockwise = MatMulNBitsQuantizer(
+            onnx.load(str(step)),
+            algo_config=DefaultWeightOnlyQuantConfig(block_size=128, is_symmetric=True, accuracy_level=4, bits=8),
+        )
+        blockwise.process()
+        blockwise.model.save_model_to_file(str(tmp), use_external_data_format=False)
         os.replace(tmp, target)
+    finally:
+        step.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return target
+
+
+def _down_projections(model: Any) -> list[str]:
+    """MatMul nodes whose constant weight maps a wider space to a narrower one (FFN output layers)."""
+    shapes = {init.name: tuple(init.dims) for init in model.graph.initializer}
+    return [
+        node.name
+        for node in model.graph.node
+        if node.op_type == "MatMul"
+        and len(shape := shapes.get(node.input[1], ())) == 2
+        and shape[0] > shape[1]
+    ]

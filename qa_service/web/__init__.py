@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     if engine is None:
         encoder = settings.load_encoder()
         engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval, tuning=settings.tuning())
-        encoder.encode(["warm-up"])  # first-call allocations happen now, not in a patient's request
+        encoder.encode_queries(["warm-up"])  # first-call allocations happen now, not in a patient's request
     engine.on_swap = observability.record_index
     engine.refresh(force=True)
     if not engine.ready:
