@@ -81,12 +81,14 @@ class Retriever:
         self.passages = loaded.passages
         self.version = loaded.version
         self.lexical = LexicalIndex([content_stems(p.embed_text, p.language) for p in self.passages])
-        self._text_stems = [frozenset(content_stems(p.text, p.language)) for p in self.passages]
         corpus_words = {fold(w) for p in self.passages for _, _, w in words(p.embed_text)}
         self.reader = QueryReader(corpus_words)
         # Static facts about passages, computed on first use and kept (bounded) for later requests.
         self.passage_terms = lru_cache(maxsize=50_000)(lambda row: passage_terms(self.passages[row].text))
         self._duplicate_pair = lru_cache(maxsize=200_000)(self._near_duplicate_pair)
+        self._text_stems = lru_cache(maxsize=50_000)(
+            lambda row: frozenset(content_stems(self.passages[row].text, self.passages[row].language))
+        )
 
     def read(self, question: str, language: str | None = None) -> Query:
         return self.reader.read(question, language)
@@ -104,26 +106,30 @@ class Retriever:
         cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
         cosine = {int(r): float(s) for r, s in zip(rows[0], cos_scores[0], strict=True) if r >= 0}
         dense_rank = {r: i for i, r in enumerate(cosine)}
-        bm25 = self.lexical.scores(query.stems) if self.tuning.mode != "dense" else np.zeros(n, np.float32)
-        lexical_order = [int(r) for r in np.argsort(-bm25, kind="stable")[:depth] if bm25[r] > 0]
+        if self.tuning.mode == "dense":
+            lexical_rows, lexical_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        else:
+            lexical_rows, lexical_scores = self.lexical.top(query.stems, depth)
+        lexical_order = [int(r) for r in lexical_rows]
         lexical_rank = {r: i for i, r in enumerate(lexical_order)}
+        bm25 = dict(zip(lexical_order, (float(s) for s in lexical_scores), strict=True))
 
-        pool = set(list(cosine)[:depth]) | set(lexical_order)
+        pool = sorted(set(list(cosine)[:depth]) | set(lexical_order))
         for r in lexical_order:  # exact cosine for lexical-only candidates of a large corpus
             if r not in cosine:
                 cosine[r] = float(self._vector(r) @ qvec[0])
-        top_bm25 = float(bm25.max()) if n else 0.0
+        top_bm25 = float(lexical_scores[0]) if len(lexical_scores) else 0.0
+        coverage = self.lexical.coverage(query.concepts, query.weights, pool)
         scored: list[Hit] = []
-        for r in pool:
-            cov = self.lexical.coverage(query.concepts, query.weights, r)
+        for r, cov in zip(pool, coverage.tolist(), strict=True):
             if self.tuning.mode == "dense":
                 score = cosine[r]
             elif self.tuning.mode == "lexical":
-                score = float(bm25[r])
+                score = bm25.get(r, 0.0)
             elif self.tuning.fusion == "rrf":
                 score = 1.0 / (RRF_K + dense_rank.get(r, depth) + 1) + 1.0 / (RRF_K + lexical_rank.get(r, depth) + 1)
             else:
-                score = 0.7 * cosine[r] + 0.3 * (float(bm25[r]) / top_bm25 if top_bm25 > 0 else 0.0)
+                score = 0.7 * cosine[r] + 0.3 * (bm25.get(r, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
             conf = confidence(cosine[r], cov)
             kind = query.answer_type
             if kind is not None and self.tuning.mode == "hybrid":
@@ -146,7 +152,7 @@ class Retriever:
 
     def _near_duplicate_pair(self, a: int, b: int) -> bool:
         """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
-        sa, sb = self._text_stems[a], self._text_stems[b]
+        sa, sb = self._text_stems(a), self._text_stems(b)
         if not sa or not sb or len(sa & sb) / len(sa | sb) < self.tuning.duplicate_jaccard:
             return False
         return float(self._vector(a) @ self._vector(b)) >= self.tuning.duplicate_cosine
