@@ -439,21 +439,23 @@ NOTES = """## Reading the figures
 
 ## Encoder choices
 Passages are always embedded in fp32 (once, at build time); the choice is how a question is embedded.
-`scripts/compare_encoders.py` (2026-11-29 12:05 UTC; 68 dev + holdout questions, 1 intra-op thread, in-process):
+`scripts/compare_encoders.py` (2026-11-29 12:10 UTC; 68 dev + holdout questions, 1 intra-op thread, in-process):
 
 | question encoder | per question | cosine to fp32 (min / mean) | dev recall@3 / MRR | holdout recall@3 / MRR / answered |
 |---|---|---|---|---|
-| ONNX fp32 (`QA_ENCODER=onnx`) | 4.16 ms | 1.0000 | 1.000 / 0.978 | 0.944 / 0.826 / 1.000 |
-| ONNX int8, this service's recipe (`QA_ENCODER=onnx-int8`, default) | 2.34 ms | 0.9926 / 0.9967 | 1.000 / 0.978 | 0.944 / 0.833 / 1.000 |
-| ONNX int8, plain dynamic quantisation (one scale per activation tensor) | 1.82 ms | 0.9281 / 0.9595 | 1.000 / 0.978 | 0.944 / 0.807 / 0.944 |
+| ONNX fp32 (`QA_ENCODER=onnx`) | 4.44 ms | 1.0000 | 1.000 / 0.978 | 0.944 / 0.826 / 1.000 |
+| ONNX int8, smoothed + per-channel (`QA_ENCODER=onnx-int8`, default) | 2.04 ms | 0.9971 / 0.9981 | 1.000 / 0.978 | 0.944 / 0.838 / 1.000 |
+| ONNX int8, plain dynamic quantisation (one scale per activation tensor) | 2.01 ms | 0.9281 / 0.9595 | 1.000 / 0.978 | 0.944 / 0.807 / 0.944 |
 
-The recipe: per-channel int8 weights for every weight matrix, and block-wise int8 (MatMulNBits, one
-activation scale per 128 values) for the six feed-forward down-projections, whose inputs carry outliers.
-Tried and not adopted (same script's method, in-process): sentence-transformers on torch 1 / 2 threads
-14.8 / 9.1 ms; fp32 with the transformer optimizer's fusions 4.1–5.0 ms (no gain: attention is not fused
-on this export); OpenVINO 2026.4 fp32 7.0 ms, bf16 (AMX) 4.3 ms; block-wise int8 everywhere 3.5 ms (cosine
-0.999); per-channel int8 everywhere 2.0 ms (cosine 0.993, holdout recall@3 0.889); two intra-op threads
-2.4 vs 2.7 ms (and worse under load).
+The recipe (`onnx_export.quantized`): SmoothQuant factors (α = 0.75) from the activations of the generic
+texts in `qa_service/core/data/calibration.txt` are folded into the fp32 weights (same function, checked by
+a test), then every weight matrix gets per-channel int8 weights and dynamic int8 activations.
+Tried and not adopted (in-process, same machine, same day): sentence-transformers on torch 1 / 2 threads
+14.8 / 9.1 ms; fp32 with the transformer optimizer's fusions 4.1–5.7 ms (no gain, with or without fused
+attention); OpenVINO 2026.4 fp32 7.0 ms, bf16 (AMX) 4.3 ms; per-channel int8 without smoothing 2.0 ms (cosine
+0.986, holdout recall@3 0.889); the same with block-wise int8 (MatMulNBits) on the feed-forward
+down-projections 2.6 ms (cosine 0.993; the first recipe of this session); block-wise int8 everywhere
+3.5 ms (cosine 0.999); two intra-op threads 2.4 vs 2.7 ms (and worse under load).
 """
 
 

@@ -56,7 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         variants = {
             "fp32 (QA_ENCODER=onnx)": folder / MODEL_FILE,
-            "int8, this service's recipe (QA_ENCODER=onnx-int8)": quantized(folder),
+            "int8, smoothed + per-channel (QA_ENCODER=onnx-int8)": quantized(folder),
             "int8, plain dynamic quantisation": plain_dynamic_int8(folder, Path(tmp)),
         }
         print(f"{len(questions)} questions; passages: fp32 vectors of index {loaded.version}\n")
