@@ -27,6 +27,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     model: str = DEFAULT_MODEL
     encoder: str = "onnx-int8"
+    bulk_runtime: str = "auto"
     model_cache_dir: Path = PROJECT_ROOT / "index" / "models"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -45,6 +46,7 @@ class Settings:
     fusion: str = "rrf"
     reload_interval: float = 2.0
     query_cache_size: int = 2048
+    answer_cache_size: int = 1024
     log_level: str = "INFO"
     cors_origins: str = ""
     rate_limit: str = "120/minute;20/second"
@@ -68,7 +70,11 @@ class Settings:
         from qa_service.core.embedding import load_encoder
 
         return load_encoder(
-            self.model, backend=self.encoder, cache_dir=self.model_cache_dir, threads=threads or self.torch_threads
+            self.model,
+            backend=self.encoder,
+            cache_dir=self.model_cache_dir,
+            threads=threads or self.torch_threads,
+            bulk=self.bulk_runtime,
         )
 
     def tuning(self):  # noqa: ANN201 - returns core.retrieval.Tuning (imported lazily: numpy/faiss)
@@ -142,11 +148,16 @@ class Settings:
             (self.index_kind in ("auto", "flat", "hnsw"), "QA_INDEX_KIND must be auto, flat or hnsw"),
             (self.encoder in ("onnx", "onnx-int8", "torch"), "QA_ENCODER must be onnx, onnx-int8 or torch"),
             (
+                self.bulk_runtime in ("auto", "openvino", "onnxruntime"),
+                "QA_BULK_RUNTIME must be auto, openvino or onnxruntime",
+            ),
+            (
                 self.retrieval_mode in ("hybrid", "dense", "lexical"),
                 "QA_RETRIEVAL_MODE must be hybrid, dense or lexical",
             ),
             (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
+            (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
             (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
             (

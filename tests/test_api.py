@@ -106,3 +106,9 @@ def test_without_an_index_the_service_starts_but_is_not_ready(tmp_path: Path, en
     resp = client.post("/api/v1/ask", json={"question": "What is microneedling?"})
     assert resp.status_code == 503
     assert resp.content_type == "application/problem+json"
+
+
+def test_cache_sizes_come_from_the_settings(index_dir: Path, tmp_path: Path) -> None:
+    settings = Settings.from_env({}, index_dir=index_dir, var_dir=tmp_path, query_cache_size=7, answer_cache_size=0)
+    engine = create_app(settings).extensions["qa_engine"]
+    assert engine.query_embeddings.size == 7 and engine.answers.size == 0

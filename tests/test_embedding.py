@@ -87,3 +87,18 @@ def test_int8_recipe_smooths_then_quantises_every_weight_matmul(encoder: Encoder
     session = ort.InferenceSession(smoothed(folder).SerializeToString(), providers=["CPUExecutionProvider"])
     together = encoder._batch(QUESTIONS, session)
     assert float((together * encoder.encode(QUESTIONS)).sum(axis=1).min()) > 0.99999
+
+
+def test_large_passage_batches_use_the_bulk_runtime_and_keep_fp32_vectors(encoder: Encoder) -> None:
+    import onnxruntime as ort
+
+    from qa_service.core.embedding import BULK_MIN_TEXTS
+
+    texts = [f"{q} ({i})" for i in range(BULK_MIN_TEXTS // len(QUESTIONS) + 1) for q in QUESTIONS]
+    bulk = encoder.encode(texts)
+    exact = encoder._batch(texts, ort.InferenceSession(str(encoder._model_file), providers=["CPUExecutionProvider"]))
+    assert float((bulk * exact).sum(axis=1).min()) > 0.9999
+    import openvino as ov
+
+    has_bf16 = "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    assert encoder.passage_runtime == ("openvino-bf16" if has_bf16 else "onnxruntime-fp32")

@@ -124,3 +124,28 @@ def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_i
     covered = Retriever(load_current(tmp_path / "index", encoder), encoder)
     result = answer_question(covered, question)
     assert result["answered"] is True and "24 hours" in result["answers"][0]["text"]
+
+
+def test_a_repeated_question_is_answered_from_the_answer_cache(retriever: Retriever) -> None:
+    from qa_service.core.lru import LRU
+
+    cache: LRU = LRU(8)
+    first = answer_question(retriever, "How long do pimples last?", cache=cache)
+    again = answer_question(retriever, "  How long do pimples   last? ", cache=cache)  # same once cleaned
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert {k: v for k, v in again.items() if k != "took_ms"} == {k: v for k, v in first.items() if k != "took_ms"}
+    answer_question(retriever, "How long do pimples last?", top_k=1, cache=cache)  # other options: computed
+    answer_question(retriever, "How long do pimples last?", language="fr", cache=cache)
+    assert cache.misses == 3 and len(cache) == 3
+    uncached = answer_question(retriever, "How long do pimples last?")
+    assert uncached["answers"] == first["answers"] and uncached["urgent"] == first["urgent"]
+
+
+def test_the_answer_cache_never_serves_another_index_version(retriever: Retriever) -> None:
+    from qa_service.core.lru import LRU
+
+    cache: LRU = LRU(8)
+    answer_question(retriever, "How long do pimples last?", cache=cache)
+    cache.put((f"{retriever.version}-old", "Is redness normal?", 3, None, 0.5), {"stale": True})
+    fresh = answer_question(retriever, "Is redness normal?", cache=cache)
+    assert "stale" not in fresh and fresh["index_version"] == retriever.version

@@ -11,6 +11,7 @@ from typing import Any
 
 from qa_service.core.errors import InvalidQuestion
 from qa_service.core.highlights import highlights
+from qa_service.core.lru import LRU
 from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import disclaimer, triage
 
@@ -57,10 +58,27 @@ def answer_question(
     language: str | None = None,
     min_confidence: float = 0.5,
     max_chars: int = 1000,
+    cache: LRU[tuple[Any, ...], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language."""
+    """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language.
+
+    With a ``cache``, a question asked again (same words once cleaned, same options, same index version)
+    is answered without reading, searching or triaging it again: answers are deterministic.
+    """
     started = time.perf_counter()
     text = clean_question(question, max_chars)
+    key = (retriever.version, text, top_k, language if language in LANGUAGES else None, min_confidence)
+    result = cache.get(key) if cache is not None else None
+    if result is None:
+        result = _answer(retriever, text, top_k=top_k, language=language, min_confidence=min_confidence)
+        if cache is not None:
+            cache.put(key, result)
+    return {**result, "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _answer(
+    retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float
+) -> dict[str, Any]:
     query = retriever.read(text, language if language in LANGUAGES else None)
     lang = language if language in LANGUAGES else query.language
     hits = retriever.search(query, top_k)
@@ -89,5 +107,4 @@ def answer_question(
         "disclaimer": disclaimer(lang),
         "lang": lang,
         "index_version": retriever.version,
-        "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }

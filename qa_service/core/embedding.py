@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +19,7 @@ import numpy as np
 
 from qa_service.core import DEFAULT_MODEL
 from qa_service.core.errors import ConfigError
+from qa_service.core.lru import LRU
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class OnnxEncoder:
     per question, the latency a patient feels), else through fp32 too.
     """
 
-    def __init__(self, folder: Path, *, threads: int = 1, query_int8: bool = False) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1, query_int8: bool = False, bulk: str = "auto") -> None:
         from tokenizers import Tokenizer
 
         from qa_service.core.onnx_export import MODEL_FILE, quantized, read_export
@@ -171,6 +171,9 @@ class OnnxEncoder:
         self.export = f"{folder.name}/{MODEL_FILE}"
         self._lock = threading.Lock()
         self._fp32 = None  # loaded on first use: a serving worker with int8 questions never needs it
+        self._bulk_choice = bulk
+        self._bulk: _OpenVinoSession | None | bool = None  # False: looked, not available
+        self.passage_runtime = "onnxruntime-fp32"  # what embedded the passages of the last large batch
         self._query_session = self._open(quantized(folder)) if query_int8 else None
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
@@ -194,6 +197,20 @@ class OnnxEncoder:
                 self._fp32 = self._open(self._model_file)
             return self._fp32
 
+    def _bulk_session(self) -> _OpenVinoSession | None:
+        """OpenVINO with bf16 matrix units for large passage batches, when wanted and the CPU has them."""
+        with self._lock:
+            if self._bulk is None:
+                self._bulk = False
+                if self._bulk_choice != "onnxruntime":
+                    try:
+                        self._bulk = _OpenVinoSession(self._model_file, self._threads)
+                    except (ImportError, RuntimeError) as exc:
+                        if self._bulk_choice == "openvino":
+                            raise ConfigError(f"QA_BULK_RUNTIME=openvino is not usable here: {exc}") from None
+                        log.info("passages embedded with onnxruntime fp32 (%s)", exc)
+            return self._bulk or None
+
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=True).ids)
 
@@ -215,6 +232,9 @@ class OnnxEncoder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        session = self._bulk_session() if len(texts) >= BULK_MIN_TEXTS else None
+        if session is not None:
+            self.passage_runtime = session.name
         # Sorting by length keeps padding (wasted work) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -225,7 +245,7 @@ class OnnxEncoder:
             starts = tqdm(starts, desc="embedding", unit="batch")
         for start in starts:
             chunk = order[start : start + batch_size]
-            out[chunk] = self._batch([texts[i] for i in chunk])
+            out[chunk] = self._batch([texts[i] for i in chunk], session)
         return np.ascontiguousarray(out)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -234,41 +254,69 @@ class OnnxEncoder:
         return self._batch(list(texts), self._query_session)
 
 
+BULK_MIN_TEXTS = 256  # below this, OpenVINO's import and compile (~0.9 s) would cost more than it saves
+
+
+class _OpenVinoSession:
+    """The fp32 export compiled by OpenVINO with bf16 matrix multiplications (AMX / AVX512-BF16).
+
+    For passage batches only: ~2.7x the passages per second of onnxruntime fp32 on this machine, vectors
+    within cosine 0.99997 of fp32 (docs/PERFORMANCE.md). Offers onnxruntime's ``run`` signature.
+    """
+
+    name = "openvino-bf16"
+
+    def __init__(self, model_file: Path, threads: int) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        if "BF16" not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+            raise RuntimeError("this CPU has no bf16 matrix instructions")
+        config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "bf16"}
+        self._model = core.compile_model(str(model_file), "CPU", config)
+        self._output = self._model.output(0)
+        self._requests = threading.local()  # one reusable request per thread (creating one per batch is slow)
+
+    def run(self, _outputs: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self._model.create_infer_request()
+        return [request.infer(feed)[self._output].copy()]
+
+
 class QueryEmbeddings:
     """An LRU of question embeddings: search-as-you-type sends the same prefixes again and again.
 
-    Keyed by the question with case and spacing normalised (the default model is uncased), and by the
-    model fingerprint, so a new model never serves an old vector.
+    Keyed by the question with case and spacing normalised (the default model is uncased); one cache per
+    encoder, so a new model never serves an old vector.
     """
 
     def __init__(self, encoder: Encoder, size: int = 2048) -> None:
         self.encoder = encoder
         self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._cache: LRU[str, np.ndarray] = LRU(size)
+
+    @property
+    def hits(self) -> int:
+        return self._cache.hits
+
+    @property
+    def misses(self) -> int:
+        return self._cache.misses
 
     def __call__(self, text: str) -> np.ndarray:
         key = " ".join(text.lower().split())
-        with self._lock:
-            vec = self._cache.get(key)
-            if vec is not None:
-                self._cache.move_to_end(key)
-                self.hits += 1
-                return vec
-        vec = self.encoder.encode_queries([text])
-        vec.setflags(write=False)
-        with self._lock:
-            self.misses += 1
-            if self.size > 0:
-                self._cache[key] = vec
-                if len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+        vec = self._cache.get(key)
+        if vec is None:
+            vec = self.encoder.encode_queries([text])
+            vec.setflags(write=False)
+            self._cache.put(key, vec)
         return vec
 
 
-def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = None, threads: int = 1) -> Encoder:
+def load_encoder(
+    model: str, *, backend: str = "onnx", cache_dir: Path | None = None, threads: int = 1, bulk: str = "auto"
+) -> Encoder:
     """The encoder for ``model``: ONNX when an export exists or can be made from local weights, else torch.
 
     Exporting needs torch once (at build time, or the first start); afterwards serving imports no torch.
@@ -300,7 +348,7 @@ def load_encoder(model: str, *, backend: str = "onnx", cache_dir: Path | None = 
     folder = export_dir(cache_dir, name, fingerprint)
     if read_export(folder) is None:
         export_model(source_path, name, fingerprint, cache_dir)
-    return OnnxEncoder(folder, threads=threads, query_int8=backend == "onnx-int8")
+    return OnnxEncoder(folder, threads=threads, query_int8=backend == "onnx-int8", bulk=bulk)
 
 
 def _stat_key(folder: Path) -> list[list[object]]:

@@ -13,10 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from qa_service.core.embedding import Encoder, QueryEmbeddings
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.index import CURRENT, load_version, read_current
+from qa_service.core.lru import LRU
 from qa_service.core.retrieval import Retriever, Tuning
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,12 @@ class Engine:
         tuning: Tuning | None = None,
         on_swap: Callable[[str, int, str | None], None] | None = None,
         query_cache_size: int = 2048,
+        answer_cache_size: int = 1024,
     ) -> None:
         self.encoder = encoder
         self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
+        # Whole answers, keyed by index version among others: a swap needs no flush, old entries age out.
+        self.answers: LRU[tuple[Any, ...], dict[str, Any]] = LRU(answer_cache_size)
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning

@@ -206,7 +206,11 @@ def build_index(
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "model": {"name": encoder.name, "fingerprint": encoder.fingerprint, "dimension": encoder.dimension},
                 # The runtime that embedded the passages; ONNX exports come from the same local weights.
-                "encoder": {"backend": encoder.backend, "export": getattr(encoder, "export", None)},
+                "encoder": {
+                    "backend": encoder.backend,
+                    "export": getattr(encoder, "export", None),
+                    "passages": getattr(encoder, "passage_runtime", encoder.backend),
+                },
                 "chunker": {
                     "version": CHUNKER_VERSION,
                     "max_tokens": max_tokens,

@@ -29,7 +29,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(settings.log_level)
     if engine is None:
         encoder = settings.load_encoder()
-        engine = Engine(encoder, settings.index_dir, reload_interval=settings.reload_interval, tuning=settings.tuning())
+        engine = Engine(
+            encoder,
+            settings.index_dir,
+            reload_interval=settings.reload_interval,
+            tuning=settings.tuning(),
+            query_cache_size=settings.query_cache_size,
+            answer_cache_size=settings.answer_cache_size,
+        )
         encoder.encode_queries(["warm-up"])  # first-call allocations happen now, not in a patient's request
     engine.on_swap = observability.record_index
     engine.refresh(force=True)

@@ -89,13 +89,15 @@ def _answer(question: Any, top_k: Any, lang: Any) -> Response:
         raise BadField('the field "question" must be a string')
     settings = _settings()
     k, language = _top_k(top_k), _lang(lang)
+    engine = _engine()
     result = answer_question(
-        _engine().retriever,
+        engine.retriever,
         question,
         top_k=k,
         language=language,
         min_confidence=settings.min_confidence,
         max_chars=settings.max_question_chars,
+        cache=engine.answers,
     )
     record_answer(result)
     analytics = current_app.extensions.get("qa_analytics")
