@@ -77,6 +77,23 @@ def batch_texts(copies: int = 20) -> list[str]:
     return [f"{p.embed_text} ({i})" for i in range(copies) for p in passages]
 
 
+def machine() -> str:
+    """Cores, CPU model, memory and the matrix instructions that matter for the encoders."""
+    model = platform.processor() or platform.machine()
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", platform.machine()):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    units = [name for flag, name in (("avx512_vnni", "AVX512-VNNI"), ("amx_bf16", "AMX-BF16")) if flag in flags]
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({model}{', ' + ', '.join(units) if units else ''}), {memory:.0f} GiB RAM"
+
+
 def pct(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
@@ -384,7 +401,7 @@ def main() -> None:
         "# Performance",
         "",
         f"Measured by `make bench` (`scripts/bench.py{' --quick' if args.quick else ''}`) on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores ({platform.processor() or platform.machine()}), "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}, "
         f"Python {platform.python_version()}, encoder `{settings.encoder}`, "
         f"{settings.workers} gunicorn workers × {settings.threads} threads, 1 intra-op thread each.",
         "",
