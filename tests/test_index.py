@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa_service.core.answer import answer_question
@@ -12,9 +13,11 @@ from qa_service.core.documents import load_documents
 from qa_service.core.embedding import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.index import (
+    LEXICAL,
     MANIFEST,
     PASSAGES,
     VECTORS,
+    WORDS,
     build_index,
     list_versions,
     load_current,
@@ -125,3 +128,43 @@ def test_an_approximate_index_is_recorded_and_answers_the_same(tmp_path: Path, e
     retriever = Retriever(load_current(tmp_path, encoder), encoder)
     result = answer_question(retriever, "How long do pimples last after microneedling?")
     assert "within a few days to a week" in result["answers"][0]["text"]
+
+
+def test_the_lexical_index_is_saved_with_the_version_and_matches_one_built_in_memory(
+    index_dir: Path, encoder: Encoder
+) -> None:
+    from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+
+    folder = _live_folder(index_dir)
+    files = json.loads((folder / MANIFEST).read_text())["files"]
+    assert WORDS in files and any(name.startswith(f"{LEXICAL}/") for name in files)
+    loaded = load_current(index_dir, encoder)
+    fresh = LexicalIndex(lexical_documents(loaded.passages))
+    for stems in (["pimpl", "week"], ["redness"], ["unknownword"]):
+        assert np.array_equal(loaded.lexical.top(stems, 10)[0], fresh.top(stems, 10)[0])
+    assert loaded.words == corpus_words(loaded.passages)
+
+
+def test_a_damaged_lexical_file_is_refused(copy_of_index: Path, encoder: Encoder) -> None:
+    target = next((_live_folder(copy_of_index) / LEXICAL).glob("data*"))
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        load_current(copy_of_index, encoder)
+
+
+def test_a_version_saved_without_its_lexical_index_still_answers(copy_of_index: Path, encoder: Encoder) -> None:
+    """Versions built before the lexical index was saved: the Retriever indexes the passages itself."""
+    import shutil
+
+    folder = _live_folder(copy_of_index)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if k in (VECTORS, PASSAGES)}
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    shutil.rmtree(folder / LEXICAL)
+    (folder / WORDS).unlink()
+    loaded = load_current(copy_of_index, encoder)
+    assert loaded.lexical is None and loaded.words is None
+    result = answer_question(Retriever(loaded, encoder), "Is it normal to get pimples after microneedling?")
+    assert result["answered"] and "pimples" in result["answers"][0]["text"]

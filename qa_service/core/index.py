@@ -28,10 +28,12 @@ from qa_service.core.documents import Document, Skipped
 from qa_service.core.embedding import Encoder
 from qa_service.core.embedding_cache import EmbeddingCache
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.vector_index import FaissStore, VectorStore, make_vector_index
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
+LEXICAL, WORDS = "lexical", "words.json"  # BM25 (bm25s's files) and the corpus words: no stemming at load
 _TMP_PREFIX = ".tmp-"
 
 
@@ -43,6 +45,8 @@ class LoadedIndex:
     manifest: dict[str, Any]
     passages: list[Passage]
     vectors: VectorStore
+    lexical: LexicalIndex | None = None  # saved with the version; None: the Retriever builds it
+    words: set[str] | None = None  # the corpus words for spelling correction, likewise
 
 
 @dataclass
@@ -154,10 +158,17 @@ def _write_version(
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    manifest["files"] = {name: _sha256_file(folder / name) for name in (VECTORS, PASSAGES)}
+    (folder / LEXICAL).mkdir()
+    lexical = [
+        f.relative_to(folder).as_posix() for f in LexicalIndex(lexical_documents(passages)).save(folder / LEXICAL)
+    ]
+    (folder / WORDS).write_text(json.dumps(sorted(corpus_words(passages)), ensure_ascii=False), "utf-8")
+    names = [VECTORS, PASSAGES, WORDS, *lexical]
+    manifest["files"] = {name: _sha256_file(folder / name) for name in names}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    for name in (VECTORS, PASSAGES, MANIFEST):
+    for name in (*names, MANIFEST):
         _fsync_file(folder / name)
+    _fsync_dir(folder / LEXICAL)
     _fsync_dir(folder)
 
 
@@ -322,9 +333,9 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     manifest = read_manifest(folder)
     check_model(manifest, encoder, folder)
     files = manifest.get("files") or {}
-    for name in (VECTORS, PASSAGES):
+    for name in sorted({VECTORS, PASSAGES} | set(files)):
         path = folder / name
-        if not path.is_file():
+        if ".." in Path(name).parts or not path.is_file():
             raise IndexCorrupt(f"{path} is missing; rebuild the index")
         if _sha256_file(path) != files.get(name):
             raise IndexCorrupt(f"{path} does not match the checksum in its manifest (damaged file); rebuild")
@@ -343,7 +354,16 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
             f"index {version} is inconsistent: {vectors.size} vectors of dimension {vectors.dimension}, "
             f"{len(passages)} passages, manifest says {count}"
         )
-    return LoadedIndex(version, manifest, passages, vectors)
+    lexical, vocabulary = None, None
+    if WORDS in files:  # versions built before the lexical index was saved get it rebuilt by the Retriever
+        try:
+            lexical = LexicalIndex.load(folder / LEXICAL)
+            vocabulary = set(json.loads((folder / WORDS).read_text("utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(f"the lexical index of {version} cannot be read: {exc}") from None
+        if lexical.size != len(passages):
+            raise IndexCorrupt(f"index {version} is inconsistent: BM25 over {lexical.size} passages, {len(passages)}")
+    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary)
 
 
 def load_current(index_dir: Path, encoder: Encoder) -> LoadedIndex:

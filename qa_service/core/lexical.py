@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
+
+from qa_service.core.chunking import Passage
+from qa_service.core.terms import content_stems, fold, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG on import
 
@@ -21,14 +25,26 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to
 class LexicalIndex:
     """BM25 over pre-stemmed passages; stems are computed by ``terms.content_stems``."""
 
-    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
-        self.size = len(documents)
-        self._bm25 = bm25s.BM25()
-        # bm25s needs at least one token per document; an empty document gets a placeholder.
-        self._bm25.index([list(doc) or ["\u2400"] for doc in documents], show_progress=False)
-        self._vocabulary: dict[str, int] = self._bm25.vocab_dict
-        self._rows: np.ndarray = self._bm25.scores["indices"]
-        self._starts: np.ndarray = self._bm25.scores["indptr"]
+    def __init__(self, documents: Sequence[Sequence[str]] | None = None, *, bm25: bm25s.BM25 | None = None) -> None:
+        if bm25 is None:
+            bm25 = bm25s.BM25()
+            # bm25s needs at least one token per document; an empty document gets a placeholder.
+            bm25.index([list(doc) or ["\u2400"] for doc in documents or []], show_progress=False)
+        self._bm25 = bm25
+        self.size = int(bm25.scores["num_docs"])
+        self._vocabulary: dict[str, int] = bm25.vocab_dict
+        self._rows: np.ndarray = bm25.scores["indices"]
+        self._starts: np.ndarray = bm25.scores["indptr"]
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write the index (bm25s's own format) into ``folder``; returns the files written."""
+        self._bm25.save(str(folder))
+        return sorted(path for path in folder.iterdir() if path.is_file())
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Read a saved index, memory-mapped: workers share its pages, and loading takes no stemming."""
+        return cls(bm25=bm25s.BM25.load(str(folder), mmap=True))
 
     def scores(self, stems: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for the query stems (zeros when none is in the corpus)."""
@@ -78,3 +94,13 @@ class LexicalIndex:
                 present |= self._contains(stem, targets)
             found += weight * present
         return found / total
+
+
+def lexical_documents(passages: Sequence[Passage]) -> list[list[str]]:
+    """What BM25 indexes for each passage: the stems of the text the encoder sees (heading included)."""
+    return [content_stems(p.embed_text, p.language) for p in passages]
+
+
+def corpus_words(passages: Sequence[Passage]) -> set[str]:
+    """Every word of the passages, folded: the vocabulary spelling correction may correct towards."""
+    return {fold(w) for p in passages for _, _, w in words(p.embed_text)}

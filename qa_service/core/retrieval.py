@@ -17,9 +17,9 @@ from qa_service.core.chunking import Passage
 from qa_service.core.embedding import Encoder, QueryEmbeddings
 from qa_service.core.highlights import passage_terms
 from qa_service.core.index import LoadedIndex
-from qa_service.core.lexical import LexicalIndex
+from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.query import AnswerType, Query, QueryReader
-from qa_service.core.terms import content_stems, fold, words
+from qa_service.core.terms import content_stems
 
 MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("rrf", "blend")
@@ -80,9 +80,9 @@ class Retriever:
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
         self.version = loaded.version
-        self.lexical = LexicalIndex([content_stems(p.embed_text, p.language) for p in self.passages])
-        corpus_words = {fold(w) for p in self.passages for _, _, w in words(p.embed_text)}
-        self.reader = QueryReader(corpus_words)
+        # Saved with the version since its format allows it; older versions are indexed here, in memory.
+        self.lexical = loaded.lexical or LexicalIndex(lexical_documents(self.passages))
+        self.reader = QueryReader(loaded.words if loaded.words is not None else corpus_words(self.passages))
         # Static facts about passages, computed on first use and kept (bounded) for later requests.
         self.passage_terms = lru_cache(maxsize=50_000)(lambda row: passage_terms(self.passages[row].text))
         self._duplicate_pair = lru_cache(maxsize=200_000)(self._near_duplicate_pair)
