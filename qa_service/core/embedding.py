@@ -145,8 +145,9 @@ class SentenceTransformerEncoder:
 class OnnxEncoder:
     """The same model exported to ONNX (see ``onnx_export``): onnxruntime + tokenizers, no torch.
 
-    Passages go through the fp32 export; questions through the int8 one when ``query_int8`` (half the time
-    per question, the latency a patient feels), else through fp32 too.
+    Passages go through the fp32 export (large batches through OpenVINO with bf16 matrix units when the CPU
+    has them, see ``_OpenVinoSession``); questions through the int8 model when ``query_int8`` (half the
+    time per question, the latency a patient feels), else through fp32 too.
     """
 
     def __init__(self, folder: Path, *, threads: int = 1, query_int8: bool = False, bulk: str = "auto") -> None:
@@ -158,8 +159,9 @@ class OnnxEncoder:
         if meta is None:
             raise ConfigError(f"{folder} holds no usable ONNX export; run `qa-service build-index`")
         self.name = str(meta["name"])
-        # Passages are always fp32, and int8 question vectors stay within cosine 0.99 of fp32 ones, so one
-        # fingerprint (the weights') covers both: an index serves either kind of query encoder.
+        # Passage vectors are full precision (bf16 batches within cosine 0.9999 of fp32) and int8 question
+        # vectors within 0.99 of fp32, so one fingerprint (the weights') covers them all: an index serves
+        # either kind of question encoder.
         self.fingerprint = str(meta["fingerprint"])
         self.dimension = int(meta["dimension"])
         self.max_seq_length = int(meta["max_seq_length"])
