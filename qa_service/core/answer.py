@@ -67,10 +67,11 @@ def answer_question(
     """
     started = time.perf_counter()
     text = clean_question(question, max_chars)
-    key = (retriever.version, text, top_k, language if language in LANGUAGES else None, min_confidence)
+    asked = language if language in LANGUAGES else None
+    key = (retriever.version, text, top_k, asked, min_confidence)
     result = cache.get(key) if cache is not None else None
     if result is None:
-        result = _answer(retriever, text, top_k=top_k, language=language, min_confidence=min_confidence)
+        result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence)
         if cache is not None:
             cache.put(key, result)
     return {**result, "took_ms": round((time.perf_counter() - started) * 1000, 2)}
@@ -79,8 +80,9 @@ def answer_question(
 def _answer(
     retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float
 ) -> dict[str, Any]:
-    query = retriever.read(text, language if language in LANGUAGES else None)
-    lang = language if language in LANGUAGES else query.language
+    """``language``: the one asked for (en/fr), or None to use the question's own."""
+    query = retriever.read(text, language)
+    lang = language or query.language
     hits = retriever.search(query, top_k)
     answered = bool(hits) and hits[0].confidence >= min_confidence
     urgent = triage(text, lang)

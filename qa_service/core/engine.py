@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qa_service.core.answer import answer_question
 from qa_service.core.embedding import Encoder, QueryEmbeddings
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.index import CURRENT, load_version, read_current
@@ -119,7 +120,5 @@ WARM_UP = (("How long does redness last after the treatment?", "en"), ("Combien 
 def _warm_up(retriever: Retriever) -> None:
     """Answer a question per language before a version goes live: the first answer pays for lazy loads
     (word frequencies, stemmers, the lexicon, triage rules: ~240 ms in all, measured), so no patient does."""
-    from qa_service.core.answer import answer_question  # answer imports retrieval; imported here, once
-
     for question, language in WARM_UP:
         answer_question(retriever, question, language=language)

@@ -37,7 +37,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             query_cache_size=settings.query_cache_size,
             answer_cache_size=settings.answer_cache_size,
         )
-        encoder.encode_queries(["warm-up"])  # first-call allocations happen now, not in a patient's request
     engine.on_swap = observability.record_index
     engine.refresh(force=True)
     if not engine.ready:
