@@ -170,7 +170,8 @@ class Server:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             workers = self.workers()
-            busy = [w.cpu_percent(interval=None) for w in workers]
+            for worker in workers:
+                worker.cpu_percent(interval=None)  # starts the measurement window; this first reading is 0
             time.sleep(0.5)
             busy = [w.cpu_percent(interval=None) for w in workers]
             if len(workers) >= 2 and max(busy) < 5.0:
