@@ -161,6 +161,7 @@ def test_personal_data_is_scrubbed(raw: str, scrubbed: str) -> None:
 def test_old_entries_are_deleted_after_the_retention_period(tmp_path: Path) -> None:
     store = Analytics(tmp_path / "a.sqlite3", retention_days=90)
     store.record_query({"question": "old", "lang": "en", "answered": False, "urgent": None, "answers": []})
+    assert store.flush() == 1
     db = store._connect()
     db.execute("UPDATE queries SET ts = ts - 91 * 86400")
     store.record_query({"question": "new", "lang": "en", "answered": True, "urgent": None, "answers": []})
@@ -181,6 +182,24 @@ def test_metrics_request_ids_and_logs_without_questions(client, caplog) -> None:
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'qa_http_requests_total{method="POST",route="/api/v1/ask",status="200"}' in metrics
     assert "qa_index_info{" in metrics and "qa_answers_total" in metrics and "qa_http_request_seconds_bucket" in metrics
+
+
+def test_queued_questions_are_written_scrubbed_by_the_background_writer(tmp_path: Path) -> None:
+    """Requests only queue their question; the writer thread stores it, scrubbed, without anyone flushing."""
+    import sqlite3
+    import time
+
+    store = Analytics(tmp_path / "a.sqlite3", flush_interval=0.05)
+    for n in range(3):
+        question = f"call me at 514-555-0199 ({n})"
+        store.record_query({"question": question, "lang": "en", "answered": True, "urgent": None, "answers": []})
+    reader = sqlite3.connect(tmp_path / "a.sqlite3")
+    deadline = time.monotonic() + 10
+    while reader.execute("SELECT COUNT(*) FROM queries").fetchone()[0] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stored = [q for (q,) in reader.execute("SELECT question FROM queries ORDER BY id")]
+    assert stored == [f"call me at [phone] ({n})" for n in range(3)]
+    assert store.flush() == 0  # nothing left queued
 
 
 def _open_store(path: str, results, barrier) -> None:  # noqa: ANN001 - runs in a child process
