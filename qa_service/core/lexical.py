@@ -103,4 +103,5 @@ def lexical_documents(passages: Sequence[Passage]) -> list[list[str]]:
 
 def corpus_words(passages: Sequence[Passage]) -> set[str]:
     """Every word of the passages, folded: the vocabulary spelling correction may correct towards."""
-    return {fold(w) for p in passages for _, _, w in words(p.embed_text)}
+    distinct = {w for p in passages for _, _, w in words(p.embed_text)}  # fold each word once, not per use
+    return {fold(w) for w in distinct}
