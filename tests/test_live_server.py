@@ -123,3 +123,41 @@ def test_admin_reload_and_metrics_across_workers(live: tuple[LiveServer, Path]) 
     )
     assert float(line.split()[-1]) >= 6
     assert "qa_index_passages" in text
+
+
+def test_busy_keep_alive_connections_do_not_starve_a_new_one(tmp_path: Path, index_dir: Path) -> None:
+    """End to end: the keep-alive fast path holds a thread for a connection that asks again at once; with both
+    threads so held, a new connection is still answered and the busy ones go on being served. (Whether the
+    fast path yields depends on timing here; test_gunicorn_worker checks that decision itself.)"""
+    import http.client
+
+    server = LiveServer(index_dir, tmp_path / "var", QA_WORKERS="1", QA_THREADS="2").start()
+    stop = threading.Event()
+    served = [0, 0]
+
+    def hammer(slot: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        while not stop.is_set():
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().read()
+            served[slot] += 1
+        conn.close()
+
+    hammers = [threading.Thread(target=hammer, args=(slot,), daemon=True) for slot in range(2)]
+    try:
+        for t in hammers:
+            t.start()
+        deadline = time.monotonic() + 30
+        while min(served) < 50 and time.monotonic() < deadline:  # both threads busy with their connection
+            time.sleep(0.05)
+        assert min(served) >= 50
+        status, _, body = server.request("POST", "/api/v1/ask", {"question": "Is redness normal?"}, timeout=20)
+        assert status == 200 and json.loads(body)["answers"]
+        before = list(served)
+        time.sleep(0.5)
+        assert served[0] > before[0] and served[1] > before[1]  # and the busy connections are still served
+    finally:
+        stop.set()
+        for t in hammers:
+            t.join(timeout=30)
+        server.stop()
