@@ -527,20 +527,27 @@ def main() -> None:
 NOTES = """## Reading the figures
 - The floor is what a straightforward implementation pays for every new question; the service's p50 includes
   HTTP, JSON, BM25, fusion, highlights, triage, the query log and metrics on top of its own encoder.
-- One-client latency is measured once every worker has finished starting (CPU idle) and after 100 discarded
-  new questions; measured from the first answer on, a worker still starting shares the 2 cores with the
-  first seconds of measurement. Start-up is its own row.
-- p50 / floor across today's runs: 0.45 (11:58, floor 12.26 ms), 0.47 (12:16, floor 11.40 ms), 0.52 (12:50,
-  floor 9.02 ms, measured before the settling above), 0.50 (13:04, floor 8.05 ms; 0.503 unrounded). On a
-  quiet machine the ratio sits at the target's boundary: torch's two threads gain more from idle cores than
-  the service's one-thread int8 encoder does.
-- Where a new question's time goes (13:10, quiet machine, one client): `took_ms` (reading, embedding, search,
-  triage, highlights inside the worker) p50 2.81 ms (2.69 ms in-process; the int8 encoder alone 2.0 ms);
-  HTTP, gunicorn and Flask ≈ 1.2 ms (`/healthz` alone ≈ 0.8 ms).
+- One-client latency: wrk with 1 thread and 1 keep-alive connection sends each new question once (a Lua
+  script reads them from a file; bench.py ends wrk after the last answer). It is measured once every worker
+  has finished starting (CPU idle) and after 100 discarded new questions. The http.client row sends other
+  new questions through Python's client, which adds its own request building and parsing (0.1–0.4 ms on
+  these 2 cores, shared with the server): the method of the runs before 2026-11-29 14:00 UTC.
+- p50 / floor, Python client, earlier runs: 0.45 (11:58, floor 12.26 ms), 0.47 (12:16, floor 11.40 ms),
+  0.52 (12:50, floor 9.02 ms), 0.50 (13:04, floor 8.05 ms); wrk, 14:21, before the two server changes
+  below: 0.44 (floor 9.19 ms; 0.49 with the Python client in the same run).
+- Two server changes after 14:21, each measured A/B on the live server (wrk, 1 connection): the gunicorn
+  worker's keep-alive fast path (`qa_service/gunicorn_worker.py`: the thread that answered serves the
+  connection's next request if it comes within 2 ms, instead of two thread hand-offs through gunicorn's
+  poller) took new questions from 3.8–4.2 to 3.3–3.4 ms and cache hits from 0.77–0.80 to 0.46–0.49 ms;
+  the query log queued and written by a background thread (instead of scrubbing and one SQLite transaction
+  inside each request) took cache hits from 1.03 to 0.76–0.78 ms.
+- Where a new question's time goes (14:35, one client): `took_ms` (reading, embedding, search, triage,
+  highlights inside the worker) p50 2.92 ms, of which the int8 encoder ≈ 1.9 ms; HTTP, gunicorn, Flask
+  and JSON ≈ 0.5 ms (wrk p50 3.44 ms).
 - A repeated question is served from the answer cache (`QA_ANSWER_CACHE_SIZE`); with that cache off, the
-  question-embedding cache alone gives 2.25 ms p50 (1.22–1.31 ms with it).
-- Figures move with the machine's load from other tenants (the floor measured 8.3 ms at 09:51, 10.9 ms at
-  11:55 and 12.3 ms at 11:58 the same day): compare ratios taken in one run, as the table does.
+  question-embedding cache alone gives 1.14 ms p50 (14:35, wrk).
+- Figures move with the machine's load from other tenants (the floor measured 8.05 ms at 13:04, 9.19 ms at
+  14:21 and 12.3 ms at 11:58 the same day): compare ratios taken in one run, as the table does.
 - `QA_INDEX_KIND=auto` keeps exact search below 100,000 passages and switches to HNSW above (1 M flat search
   has a p99 of ≈ 200 ms; HNSW ≈ 1.4 ms at recall@10 ≈ 0.9 against exact search).
 - "hybrid retrieval" is what a question costs after its embedding at that size: the vector search of the kind
@@ -572,6 +579,12 @@ attention); OpenVINO 2026.4 fp32 7.0 ms, bf16 (AMX) 4.3 ms; per-channel int8 wit
 0.986, holdout recall@3 0.889); the same with block-wise int8 (MatMulNBits) on the feed-forward
 down-projections 2.6 ms (cosine 0.993; an earlier recipe); block-wise int8 everywhere
 3.5 ms (cosine 0.999); two intra-op threads 2.4 vs 2.7 ms (and worse under load).
+Also tried at 14:00–14:30 (raw session time per question, same questions): the int8 recipe on an eager-attention
+export fused by the transformer optimizer (QAttention, 124 nodes instead of 825) 1.88 vs 1.95 ms, same
+cosines (min 0.9955), not worth a second export path; per-tensor int8 weights 1.95 ms but cosine min 0.74;
+fixed input shapes (all shape arithmetic folded) slower (2.3 vs 2.0 ms at 24 tokens); OpenVINO bf16 with a
+fixed 16-token shape 1.8 ms. A single-question tokenizer/pooling path and running triage beside the encoder
+in a second thread measured no gain on the live server.
 """
 
 
