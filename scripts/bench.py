@@ -535,7 +535,7 @@ NOTES = """## Reading the figures
 - p50 / floor, Python client, earlier runs: 0.45 (11:58, floor 12.26 ms), 0.47 (12:16, floor 11.40 ms),
   0.52 (12:50, floor 9.02 ms), 0.50 (13:04, floor 8.05 ms); wrk, 14:21, before the two server changes
   below: 0.44 (floor 9.19 ms; 0.49 with the Python client in the same run); wrk, 14:41, after them (the
-  table above): 0.37 (floor 8.50 ms; 0.41 with the Python client); wrk, 15:05, a second run: 0.38 (floor
+  table above): 0.37 (floor 8.50 ms; 0.41 with the Python client); wrk, 14:55, a second run: 0.38 (floor
   7.87 ms, the quietest of the day; 0.42 with the Python client; cache hit 0.44 ms, 2.11 x cores / floor).
 - Two server changes after 14:21, each measured A/B on the live server (wrk, 1 connection): the gunicorn
   worker's keep-alive fast path (`qa_service/gunicorn_worker.py`: the thread that answered serves the
