@@ -227,13 +227,22 @@ response = function(status, headers, body)
     io.open(finished, "w"):close()  -- wrk's main thread sleeps out -d unless interrupted: bench.py does it
   end
 end
+"""
+# Appended to both wrk scripts: the summary as one JSON line (latency percentiles in ms).
+WRK_SUMMARY = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("JSON{\\"requests\\": %%d, \\"errors\\": %%d, \\"non2xx\\": %%d, \\"p50\\": %%f, "
-    .. "\\"p90\\": %%f, \\"p99\\": %%f}\\n", summary.requests, e.connect + e.read + e.write + e.timeout, e.status,
+  io.write(string.format("JSON{\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d, \\"p50\\": %f, "
+    .. "\\"p90\\": %f, \\"p99\\": %f}\\n", summary.requests, e.connect + e.read + e.write + e.timeout, e.status,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000))
 end
 """
+
+
+def _wrk_summary(out: str, err: str) -> dict:
+    if "JSON" not in out:
+        raise RuntimeError(f"wrk failed: {err or out}")
+    return json.loads(out.split("JSON", 1)[1].splitlines()[0])
 
 
 def wrk_sequence(port: int, qs: list[str]) -> dict:
@@ -242,7 +251,7 @@ def wrk_sequence(port: int, qs: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         bodies, finished, script = Path(tmp, "bodies.jsonl"), Path(tmp, "finished"), Path(tmp, "sequence.lua")
         bodies.write_text("".join(json.dumps({"question": q}) + "\n" for q in qs))
-        script.write_text(WRK_SEQUENCE % (json.dumps(str(bodies)), json.dumps(str(finished))))
+        script.write_text(WRK_SEQUENCE % (json.dumps(str(bodies)), json.dumps(str(finished))) + WRK_SUMMARY)
         proc = subprocess.Popen(
             ["wrk", "-t1", "-c1", "-d600s", "-s", str(script), f"http://127.0.0.1:{port}"],
             stdout=subprocess.PIPE,
@@ -253,9 +262,7 @@ def wrk_sequence(port: int, qs: list[str]) -> dict:
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)  # ends wrk's sleep: it then prints its summary
         out, err = proc.communicate(timeout=60)
-    if "JSON" not in out:
-        raise RuntimeError(f"wrk failed: {err or out}")
-    return json.loads(out.split("JSON", 1)[1].splitlines()[0])
+    return _wrk_summary(out, err)
 
 
 WRK_SCRIPT = """
@@ -268,26 +275,20 @@ request = function()
   local q = "Is it normal to have " .. topics[(n % #topics) + 1] .. " after session " .. id .. "-" .. n .. "?"
   return wrk.format("POST", "/api/v1/ask", {["Content-Type"] = "application/json"}, '{"question": "' .. q .. '"}')
 end
-done = function(summary, latency, requests)
-  local fmt = "JSON{\\"requests\\": %d, \\"errors\\": %d, \\"non2xx\\": %d, "
-    .. "\\"p50\\": %f, \\"p99\\": %f}\\n"
-  local e = summary.errors
-  io.write(string.format(fmt, summary.requests, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
 """
 
 
 def wrk(port: int, seconds: int, connections: int = 8) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(WRK_SCRIPT)
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", fh.name, f"http://127.0.0.1:{port}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(out.stdout.split("JSON", 1)[1].splitlines()[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp, "load.lua")
+        script.write_text(WRK_SCRIPT + WRK_SUMMARY)
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result = _wrk_summary(out.stdout, out.stderr)
     result["rps"] = result["requests"] / seconds
     return result
 
