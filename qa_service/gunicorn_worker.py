@@ -10,7 +10,7 @@ byte at a time cannot extend it), and each send times out too, so a slow client 
 and the thread returns to serving patients. This bounds the harm; on the open internet a buffering
 proxy (nginx) in front is still the real defence (docs/RELIABILITY.md).
 
-Keep-alive fast path: after answering, the thread waits up to KEEPALIVE_WAIT for the same connection's next
+Keep-alive fast path: after answering, the thread waits up to KEEPALIVE_WAIT_MS for the same connection's next
 request and serves it itself, unless another connection is waiting for a thread. gunicorn would hand the
 connection back to its main thread's poller and then to a pool thread again (two thread wake-ups), which
 cost 0.3–0.5 ms per request to a client that asks again at once: a script, or a proxy's keep-alive pool

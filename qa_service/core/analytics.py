@@ -4,8 +4,9 @@ Only scrubbed questions are stored (see ``privacy.scrub``); entries older than t
 deleted. Questions are queued in memory and written by a background thread, a batch per transaction, at
 most ``flush_interval`` seconds later: scrubbing and writing cost a patient's request ~0.14 ms when done
 inline, and one transaction per batch instead of per question saves work under load. A worker ended by
-SIGKILL loses at most that interval of entries; a normal exit writes them (``atexit``). Feedback, rare,
-is written at once. gunicorn workers share the file safely through WAL.
+SIGKILL or by the request watchdog (``os._exit``) loses at most that interval of entries; a normal exit
+writes them (``atexit``). Feedback, rare, is written at once. gunicorn workers share the file safely
+through WAL.
 """
 
 from __future__ import annotations
