@@ -13,13 +13,22 @@ import textwrap
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from qa_service import wiring
 from qa_service.core.errors import QAError
+from qa_service.core.tuning import FUSIONS, MODES
 from qa_service.settings import Settings
+
+if TYPE_CHECKING:
+    from qa_service.core.encoder import Encoder
+    from qa_service.core.evaluation import Scores
+    from qa_service.core.retrieval import Retriever
+    from qa_service.core.tuning import Tuning
 
 
 def _print_answer(result: dict[str, Any]) -> None:
+    """The API's JSON shape (a local Answer's to_dict(), or a server's response) as a staff member reads it."""
     urgent = result.get("urgent")
     if urgent:
         print(f"!! {urgent['level'].upper()}: {urgent['message']}  (matched: {', '.join(urgent['matched'])})\n")
@@ -37,27 +46,20 @@ def _print_answer(result: dict[str, Any]) -> None:
     print(f"{result['disclaimer']}\n[index {result['index_version']}, {result['took_ms']} ms, lang {result['lang']}]")
 
 
-def _encoder(settings: Settings):  # noqa: ANN202 - the ML stack is imported only when a command needs it
-    return settings.load_encoder(threads=os.cpu_count() or 1)
+def _encoder(settings: Settings) -> Encoder:
+    return wiring.load_encoder(settings, threads=os.cpu_count() or 1)
 
 
-def _local_retriever(settings: Settings, tuning: Any = None):  # noqa: ANN202
-    from qa_service.core.index import load_current
-    from qa_service.core.retrieval import Retriever
-
-    encoder = _encoder(settings)
-    return Retriever(load_current(settings.index_dir, encoder), encoder, tuning or settings.tuning())
+def _local_retriever(settings: Settings, retrieval: Tuning | None = None) -> Retriever:
+    return wiring.local_retriever(settings, _encoder(settings), retrieval)
 
 
-def _run_eval(retriever: Any, path: Path, settings: Settings) -> dict[str, Any]:
-    from qa_service.core.answer import answer_question
-    from qa_service.core.evaluation import evaluate, load_set
+def _score(retriever: Retriever, path: Path, settings: Settings) -> dict[str, Scores]:
+    from qa_service.core.evaluation import load_set
+    from qa_service.core.quality_gate import score_retriever
 
-    return evaluate(
-        load_set(path),
-        lambda q, lang: answer_question(
-            retriever, q, top_k=10, min_confidence=settings.min_confidence, max_chars=settings.max_question_chars
-        ),
+    return score_retriever(
+        retriever, load_set(path), min_confidence=settings.min_confidence, max_chars=settings.max_question_chars
     )
 
 
@@ -65,12 +67,15 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.documents import load_documents
     from qa_service.core.errors import BuildError
     from qa_service.core.evaluation import format_table
-    from qa_service.core.index import build_index, load_version
+    from qa_service.core.quality_gate import GatePolicy, gate_problems
     from qa_service.core.retrieval import Retriever
+    from qa_service.runtime.index_build import build_index
+    from qa_service.runtime.index_load import load_version
 
     encoder = _encoder(settings)
     if args.if_missing:
-        from qa_service.core.index import load_current, read_current
+        from qa_service.runtime.index_files import read_current
+        from qa_service.runtime.index_load import load_current
 
         if read_current(settings.index_dir) is not None:
             try:
@@ -82,20 +87,18 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     documents, skipped = load_documents(settings.documents_dir)
     for s in skipped:
         print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
-    gate_path = Path(args.gate_set or settings.gate_set) if (args.gate_set or settings.gate_set) else None
+    gate_set = args.gate_set or settings.gate_set
+    gate_path = Path(gate_set) if gate_set else None
+    if gate_path is not None and not gate_path.is_file() and not args.no_gate:
+        print(f"warning: no quality gate: {gate_path} does not exist (QA_GATE_SET)", file=sys.stderr)
 
     def gate(folder: Path) -> None:
         if gate_path is None or not gate_path.is_file():
             return
         loaded = load_version(settings.index_dir, folder.name, encoder)
-        figures = _run_eval(Retriever(loaded, encoder, settings.tuning()), gate_path, settings)
+        figures = _score(Retriever(loaded, encoder, wiring.tuning(settings)), gate_path, settings)
         print(f"quality gate ({gate_path}):\n{format_table(figures)}")
-        overall = figures["all"].figures()
-        problems = []
-        if (overall["red_flag_recall"] or 0) < 1.0 and figures["all"].red_flag:
-            problems.append(f"red-flag recall {overall['red_flag_recall']:.3f} < 1.0")
-        if overall["recall@3"] is not None and overall["recall@3"] < settings.gate_min_recall_at_3:
-            problems.append(f"recall@3 {overall['recall@3']:.3f} < {settings.gate_min_recall_at_3}")
+        problems = gate_problems(figures["all"], GatePolicy(min_recall_at_3=settings.gate_min_recall_at_3))
         if problems and not args.force:
             raise BuildError(
                 "quality gate refused the new index: "
@@ -157,7 +160,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             language=args.lang,
             min_confidence=settings.min_confidence,
             max_chars=settings.max_question_chars,
-        )
+        ).to_dict()
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -167,11 +170,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.evaluation import format_table
-    from qa_service.core.retrieval import Tuning
+    from qa_service.core.tuning import Tuning
 
     tuning = Tuning(mode=args.mode or settings.retrieval_mode, fusion=args.fusion or settings.fusion)
     retriever = _local_retriever(settings, tuning)
-    figures = _run_eval(retriever, Path(args.set), settings)
+    figures = _score(retriever, Path(args.set), settings)
     print(
         f"{args.set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "
         f"threshold {settings.min_confidence})"
@@ -183,7 +186,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
-    from qa_service.core.index import read_current, read_manifest, versions_dir
+    from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
 
     version = read_current(settings.index_dir)
     if version is None:
@@ -204,7 +207,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
-    from qa_service.core.index import list_versions, read_current, read_manifest, versions_dir
+    from qa_service.runtime.index_files import list_versions, read_current, read_manifest, versions_dir
 
     live = read_current(settings.index_dir)
     for version in reversed(list_versions(settings.index_dir)):
@@ -218,7 +221,7 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from qa_service.core.index import list_versions, read_current, switch_current
+    from qa_service.runtime.index_files import list_versions, read_current, switch_current
 
     live = read_current(settings.index_dir)
     versions = list_versions(settings.index_dir)
@@ -235,8 +238,8 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    conf = Path(__file__).resolve().parent / "web" / "gunicorn_conf.py"
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(conf), "qa_service.web:create_app()"])
+    conf = Path(__file__).resolve().parent / "server" / "gunicorn_conf.py"  # names the app (wsgi_app)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(conf)])
     return 0  # pragma: no cover
 
 
@@ -258,8 +261,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
     e = sub.add_parser("eval", help="score the live index on a labelled question set")
     e.add_argument("--set", required=True, help="JSONL file like tests/data/dev_questions.jsonl")
-    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), help="default QA_RETRIEVAL_MODE")
-    e.add_argument("--fusion", choices=("rrf", "blend"), help="default QA_FUSION")
+    e.add_argument("--mode", choices=MODES, help="default QA_RETRIEVAL_MODE")
+    e.add_argument("--fusion", choices=FUSIONS, help="default QA_FUSION")
     sub.add_parser("info", help="print the live index's manifest summary")
     sub.add_parser("versions", help="list index versions (* = live)")
     r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")

@@ -1,4 +1,9 @@
-"""One frozen Settings object built from ``QA_*`` environment variables, validated once at start-up."""
+"""One frozen Settings object built from ``QA_*`` environment variables, validated once at start-up.
+
+Data and validation only: building things from it is ``wiring.py``'s job. Relative paths, and the
+defaults, resolve against the working directory (a clinic's own folder), never the package's location,
+so a plain ``pip install`` works from anywhere.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,33 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from qa_service.core import DEFAULT_MODEL
+from qa_service.core.encoder import BACKENDS, BULK_RUNTIMES
 from qa_service.core.errors import ConfigError
+from qa_service.core.tuning import FUSIONS, MODES
+from qa_service.core.vector_store import KINDS
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _default_gate_set() -> str:
-    path = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
-    return str(path) if path.exists() else ""
+def _here(*parts: str) -> Path:
+    """A default path under the working directory, resolved when the settings are made."""
+    return Path.cwd().joinpath(*parts)
+
+
+def _one_of(value: str, valid: tuple[str, ...], var: str) -> tuple[bool, str]:
+    return value in valid, f"{var} must be one of {', '.join(valid)}"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the service. Field ``x`` is read from ``QA_X``; the README lists them all."""
 
-    documents_dir: Path = PROJECT_ROOT / "documents"
-    index_dir: Path = PROJECT_ROOT / "index"
+    documents_dir: Path = field(default_factory=lambda: _here("documents"))
+    index_dir: Path = field(default_factory=lambda: _here("index"))
     model: str = DEFAULT_MODEL
     encoder: str = "onnx-int8"
     bulk_runtime: str = "auto"
-    model_cache_dir: Path = PROJECT_ROOT / "index" / "models"
+    model_cache_dir: Path = field(default_factory=lambda: _here("index", "models"))
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
@@ -54,33 +66,16 @@ class Settings:
     trusted_proxies: int = 0
     request_timeout: float = 20.0
     admin_token: str = field(default="", repr=False)
-    var_dir: Path = PROJECT_ROOT / "var"
+    var_dir: Path = field(default_factory=lambda: _here("var"))
     query_log: bool = True
     log_retention_days: int = 90
-    gate_set: str = field(default_factory=_default_gate_set)
+    gate_set: str = field(default_factory=lambda: str(_here("content", "gate_questions.jsonl")))  # "": no gate
     gate_min_recall_at_3: float = 0.9
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
         """Origins allowed to call the API from a browser (the widget on the clinic's site)."""
         return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
-
-    def load_encoder(self, threads: int | None = None):  # noqa: ANN201 - returns core.embedding.Encoder
-        """The configured encoder (imported lazily: the CLI's --url mode must not load the ML stack)."""
-        from qa_service.core.embedding import load_encoder
-
-        return load_encoder(
-            self.model,
-            backend=self.encoder,
-            cache_dir=self.model_cache_dir,
-            threads=threads or self.torch_threads,
-            bulk=self.bulk_runtime,
-        )
-
-    def tuning(self):  # noqa: ANN201 - returns core.retrieval.Tuning (imported lazily: numpy/faiss)
-        from qa_service.core.retrieval import Tuning
-
-        return Tuning(mode=self.retrieval_mode, fusion=self.fusion)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -145,25 +140,16 @@ class Settings:
             (0 <= self.trusted_proxies <= 5, "QA_TRUSTED_PROXIES must be between 0 and 5"),
             (1 <= self.request_timeout <= 600, "QA_REQUEST_TIMEOUT must be between 1 and 600 seconds"),
             (self.log_retention_days >= 1, "QA_LOG_RETENTION_DAYS must be at least 1"),
-            (self.index_kind in ("auto", "flat", "hnsw"), "QA_INDEX_KIND must be auto, flat or hnsw"),
-            (self.encoder in ("onnx", "onnx-int8", "torch"), "QA_ENCODER must be onnx, onnx-int8 or torch"),
-            (
-                self.bulk_runtime in ("auto", "openvino", "onnxruntime"),
-                "QA_BULK_RUNTIME must be auto, openvino or onnxruntime",
-            ),
-            (
-                self.retrieval_mode in ("hybrid", "dense", "lexical"),
-                "QA_RETRIEVAL_MODE must be hybrid, dense or lexical",
-            ),
-            (self.fusion in ("rrf", "blend"), "QA_FUSION must be rrf or blend"),
+            _one_of(self.index_kind, KINDS, "QA_INDEX_KIND"),
+            _one_of(self.encoder, BACKENDS, "QA_ENCODER"),
+            _one_of(self.bulk_runtime, BULK_RUNTIMES, "QA_BULK_RUNTIME"),
+            _one_of(self.retrieval_mode, MODES, "QA_RETRIEVAL_MODE"),
+            _one_of(self.fusion, FUSIONS, "QA_FUSION"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),
             (0.0 <= self.gate_min_recall_at_3 <= 1.0, "QA_GATE_MIN_RECALL_AT_3 must be between 0 and 1"),
-            (
-                self.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
-                "QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR",
-            ),
+            _one_of(self.log_level.upper(), LOG_LEVELS, "QA_LOG_LEVEL"),
         ]
         for origin in self.allowed_origins:
             if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):

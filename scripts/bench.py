@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa_service.settings import Settings  # noqa: E402
+from qa_service.wiring import load_encoder  # noqa: E402
 
 TOPICS = [
     "pimples",
@@ -74,7 +75,7 @@ def batch_texts(copies: int = 20) -> list[str]:
     from qa_service.core.chunking import chunk_documents
     from qa_service.core.documents import load_documents
 
-    passages = chunk_documents(load_documents(ROOT / "documents")[0], lambda text: len(text.split()), 200)
+    passages = chunk_documents(load_documents(ROOT / "tests" / "data" / "documents")[0], lambda text: len(text.split()), 200)
     return [f"{p.embed_text} ({i})" for i in range(copies) for p in passages]
 
 
@@ -111,7 +112,7 @@ def _floor_in_process() -> tuple[float, float]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from qa_service.core.embedding import default_model_path
+    from qa_service.runtime.model_source import default_model_path
 
     torch.set_num_threads(2)
     model = SentenceTransformer(str(default_model_path()), device="cpu")
@@ -296,16 +297,16 @@ def wrk(port: int, seconds: int, connections: int = 8) -> dict:
 def build_figures(settings: Settings, work: Path, articles: int) -> dict:
     """Full build of a synthetic multi-article corpus, the model's raw batch speed, and a one-article edit."""
     from qa_service.core.documents import load_documents
-    from qa_service.core.index import build_index
+    from qa_service.runtime.index_build import build_index
 
-    source = (ROOT / "documents" / "pimples-after-microneedling.md").read_text()
+    source = (ROOT / "tests" / "data" / "documents" / "pimples-after-microneedling.md").read_text()
     docs = work / "docs"
     docs.mkdir()
     for i in range(articles):  # distinct text per article so nothing is reused by the cache
         (docs / f"article-{i:03d}.md").write_text(
             source.replace("Westmount", f"Westmount clinic {i}").replace("pimples", f"pimples (case {i})")
         )
-    encoder = settings.load_encoder(threads=os.cpu_count() or 1)
+    encoder = load_encoder(settings, threads=os.cpu_count() or 1)
     documents, _ = load_documents(docs)
     texts = batch_texts()
     t = time.perf_counter()
@@ -337,11 +338,12 @@ def large_corpus(settings: Settings, sizes: list[int], seed: int = 3) -> list[di
     from qa_service.core.lexical import LexicalIndex
     from qa_service.core.retrieval import Tuning
     from qa_service.core.terms import content_stems
-    from qa_service.core.vector_index import choose_kind, make_vector_index
+    from qa_service.core.vector_store import choose_kind
+    from qa_service.runtime.faiss_store import build_store
 
     rng = np.random.default_rng(seed)
-    encoder = settings.load_encoder(threads=os.cpu_count() or 1)
-    article = (ROOT / "documents" / "pimples-after-microneedling.md").read_text()
+    encoder = load_encoder(settings, threads=os.cpu_count() or 1)
+    article = (ROOT / "tests" / "data" / "documents" / "pimples-after-microneedling.md").read_text()
     sentences = [s.strip() for s in article.replace("\n", " ").split(". ") if len(s.split()) > 4]
     words = [w for s in sentences for w in s.split()]
     base_texts = [" ".join(rng.choice(words, size=12)) for _ in range(3000)] + sentences  # realistic vocabulary
@@ -360,7 +362,7 @@ def large_corpus(settings: Settings, sizes: list[int], seed: int = 3) -> list[di
         for kind in ("flat", "hnsw"):
             rss = psutil.Process().memory_info().rss
             t = time.perf_counter()
-            index, _ = make_vector_index(vectors, kind)
+            index, _ = build_store(vectors, kind)
             row[f"{kind}_build_s"] = time.perf_counter() - t
             row[f"{kind}_mb"] = (psutil.Process().memory_info().rss - rss) / 2**20
             times = []

@@ -23,12 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa_service.core.answer import answer_question  # noqa: E402
-from qa_service.core.embedding import OnnxEncoder, QueryEmbeddings  # noqa: E402
 from qa_service.core.evaluation import evaluate, load_set  # noqa: E402
-from qa_service.core.index import load_current  # noqa: E402
-from qa_service.core.onnx_export import MODEL_FILE, quantized  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
+from qa_service.runtime.index_load import load_current  # noqa: E402
+from qa_service.runtime.onnx_encoder import OnnxEncoder  # noqa: E402
+from qa_service.runtime.onnx_export import MODEL_FILE, quantized  # noqa: E402
+from qa_service.runtime.query_embeddings import QueryEmbeddings  # noqa: E402
 from qa_service.settings import Settings  # noqa: E402
+from qa_service.wiring import load_encoder, tuning  # noqa: E402
 
 
 def plain_dynamic_int8(folder: Path, work: Path) -> Path:
@@ -45,7 +47,7 @@ def main() -> None:
     ap.add_argument("--sets", default="tests/data/dev_questions.jsonl,tests/data/holdout_questions.jsonl")
     args = ap.parse_args()
     settings = Settings.from_env()
-    encoder = settings.load_encoder(threads=1)
+    encoder = load_encoder(settings, threads=1)
     if not isinstance(encoder, OnnxEncoder):
         sys.exit("needs the ONNX encoder (QA_ENCODER=onnx or onnx-int8)")
     folder = encoder._model_file.parent
@@ -74,7 +76,7 @@ def main() -> None:
                 f"cosine to fp32 min {cosines.min():.4f} mean {cosines.mean():.4f}"
             )
             query = _SessionQueries(encoder, session)
-            retriever = Retriever(loaded, encoder, settings.tuning(), QueryEmbeddings(query, 0))  # type: ignore[arg-type]
+            retriever = Retriever(loaded, encoder, tuning(settings), QueryEmbeddings(query, 0))  # type: ignore[arg-type]
             for path in sets:
                 scores = evaluate(
                     load_set(path),

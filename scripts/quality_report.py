@@ -10,19 +10,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qa_service.core.answer import answer_question
-from qa_service.core.embedding import SentenceTransformerEncoder
+from qa_service.core.answer import Answer, AnswerPassage, PassageRef, answer_question
 from qa_service.core.evaluation import evaluate, format_table, load_set
-from qa_service.core.index import load_current
-from qa_service.core.retrieval import Retriever, Tuning
+from qa_service.core.highlights import Highlights
+from qa_service.core.retrieval import Retriever
+from qa_service.core.tuning import Tuning
+from qa_service.runtime.index_load import load_current
+from qa_service.runtime.torch_encoder import SentenceTransformerEncoder
 from qa_service.settings import Settings
 
 
-def plain_dense(retriever: Retriever, question: str) -> dict:
+def plain_dense(retriever: Retriever, question: str) -> Answer:
     """What a straightforward implementation does: embed the raw question, top-10 by cosine."""
     scores, rows = retriever.loaded.vectors.search(retriever.encoder.encode_queries([question]), 10)
-    answers = [{"text": retriever.passages[int(r)].text} for r in rows[0] if r >= 0]
-    return {"answers": answers, "answered": bool(len(scores[0])) and scores[0][0] >= 0.5, "urgent": None}
+    hits = [(float(s), retriever.passages[int(r)]) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+    passages = tuple(
+        AnswerPassage(PassageRef.of(p), p.text, s, s, Highlights((0, len(p.text)), ())) for s, p in hits
+    )
+    answered = bool(hits) and hits[0][0] >= 0.5
+    return Answer(question, answered, None, passages, None, "", "en", retriever.version)
 
 
 def main() -> None:
@@ -45,8 +51,8 @@ def main() -> None:
         for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
             ans = [r for it, r in responses if it.kind == "answerable"]
             oos = [r for it, r in responses if it.kind == "out_of_scope"]
-            answered = sum(bool(r["answers"]) and r["answers"][0]["confidence"] >= threshold for r in ans)
-            rejected = sum(not r["answers"] or r["answers"][0]["confidence"] < threshold for r in oos)
+            answered = sum((r.top_confidence or 0.0) >= threshold for r in ans)
+            rejected = sum((r.top_confidence or 0.0) < threshold for r in oos)
             print(f"  {threshold:.1f}  {answered / max(1, len(ans)):.3f}  {rejected / max(1, len(oos)):.3f}")
 
 

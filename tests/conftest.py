@@ -1,4 +1,5 @@
-"""Shared fixtures: the real model, loaded once per session, and a real index built from documents/."""
+"""Shared fixtures: the real model, loaded once per session, and a real index built from the tests' own
+fixture articles (tests/data/documents/), never from the clinic's live documents/."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa_service.core.documents import load_documents  # noqa: E402
-from qa_service.core.embedding import Encoder, SentenceTransformerEncoder  # noqa: E402
-from qa_service.core.engine import Engine  # noqa: E402
-from qa_service.core.index import build_index, load_current  # noqa: E402
+from qa_service.core.encoder import Encoder  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
-from qa_service.settings import PROJECT_ROOT, Settings  # noqa: E402
+from qa_service.runtime.index_build import build_index  # noqa: E402
+from qa_service.runtime.index_load import load_current  # noqa: E402
+from qa_service.runtime.torch_encoder import SentenceTransformerEncoder  # noqa: E402
+from qa_service.settings import Settings  # noqa: E402
+from qa_service.wiring import load_encoder, make_engine  # noqa: E402
 
-DOCUMENTS = PROJECT_ROOT / "documents"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA = PROJECT_ROOT / "tests" / "data"
+DOCUMENTS = DATA / "documents"  # the fixture corpus: a copy of the clinic's first article
+ARTICLES = DATA / "articles"  # short articles of our own writing, added by the multi-article tests
 ARTICLE = DOCUMENTS / "pimples-after-microneedling.md"
-DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
+DEV_SET = DATA / "dev_questions.jsonl"
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The configured default encoder (ONNX export of the packaged MiniLM weights)."""
-    return Settings().load_encoder(threads=2)
+    return load_encoder(Settings(), threads=2)
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +79,7 @@ def settings(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
 def app(settings: Settings, encoder: Encoder):  # noqa: ANN201
     from qa_service.web import create_app
 
-    return create_app(settings, engine=Engine(encoder, settings.index_dir))
+    return create_app(settings, engine=make_engine(settings, encoder))
 
 
 @pytest.fixture()

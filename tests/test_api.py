@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.core.embedding import Encoder
-from qa_service.core.engine import Engine
+from qa_service.core.encoder import Encoder
 from qa_service.core.safety import DISCLAIMERS
+from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web import create_app
 

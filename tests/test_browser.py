@@ -12,12 +12,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import Encoder
-from qa_service.core.engine import Engine
-from qa_service.core.index import build_index
-from qa_service.settings import PROJECT_ROOT, Settings
+from qa_service.core.encoder import Encoder
+from qa_service.runtime.engine import Engine
+from qa_service.runtime.index_build import build_index
+from qa_service.settings import Settings
 from qa_service.web import create_app
-from tests.conftest import DOCUMENTS
+from tests.conftest import DOCUMENTS, PROJECT_ROOT
 from tests.live_server import free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa_service.core.chunking import chunk_document
 from qa_service.core.documents import load_documents, parse_document
-from qa_service.core.embedding import Encoder
+from qa_service.core.encoder import Encoder
 from tests.conftest import DOCUMENTS
 
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from qa_service.core.chunking import chunk_document
 from qa_service.core.documents import parse_document
-from qa_service.core.embedding import Encoder
+from qa_service.core.encoder import Encoder
 
 _blocks = st.lists(
     st.one_of(

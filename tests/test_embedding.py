@@ -7,7 +7,10 @@ import sys
 
 import numpy as np
 
-from qa_service.core.embedding import Encoder, OnnxEncoder, SentenceTransformerEncoder, default_model_path
+from qa_service.core.encoder import Encoder
+from qa_service.runtime.model_source import default_model_path
+from qa_service.runtime.onnx_encoder import OnnxEncoder
+from qa_service.runtime.torch_encoder import SentenceTransformerEncoder
 
 QUESTIONS = [
     "How long do pimples last after microneedling?",
@@ -41,7 +44,8 @@ def test_batching_does_not_change_vectors(encoder: Encoder) -> None:
 
 def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
     code = (
-        "import sys; from qa_service.settings import Settings; e = Settings().load_encoder(); "
+        "import sys; from qa_service.settings import Settings; from qa_service.wiring import load_encoder; "
+        "e = load_encoder(Settings()); "
         "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, e._fp32)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -50,7 +54,7 @@ def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
 
 
 def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> None:
-    from qa_service.core.embedding import QueryEmbeddings
+    from qa_service.runtime.query_embeddings import QueryEmbeddings
 
     cache = QueryEmbeddings(encoder, size=2)
     first = cache("How long do pimples last?")
@@ -76,7 +80,7 @@ def test_int8_recipe_smooths_then_quantises_every_weight_matmul(encoder: Encoder
     import onnx
     import onnxruntime as ort
 
-    from qa_service.core.onnx_export import quantized, smoothed
+    from qa_service.runtime.onnx_export import quantized, smoothed
 
     folder = encoder._model_file.parent
     model = onnx.load(str(quantized(folder)))
@@ -92,7 +96,7 @@ def test_int8_recipe_smooths_then_quantises_every_weight_matmul(encoder: Encoder
 def test_large_passage_batches_use_the_bulk_runtime_and_keep_fp32_vectors(encoder: Encoder) -> None:
     import onnxruntime as ort
 
-    from qa_service.core.embedding import BULK_MIN_TEXTS
+    from qa_service.runtime.onnx_encoder import BULK_MIN_TEXTS
 
     texts = [f"{q} ({i})" for i in range(BULK_MIN_TEXTS // len(QUESTIONS) + 1) for q in QUESTIONS]
     bulk = encoder.encode(texts)

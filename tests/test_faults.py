@@ -17,20 +17,20 @@ import psutil
 import pytest
 
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import Encoder
-from qa_service.core.engine import Engine
+from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError
-from qa_service.core.index import (
+from qa_service.runtime.engine import Engine
+from qa_service.runtime.index_build import build_index
+from qa_service.runtime.index_files import (
     MANIFEST,
     PASSAGES,
     VECTORS,
-    build_index,
     list_versions,
-    load_current,
     read_current,
     switch_current,
     versions_dir,
 )
+from qa_service.runtime.index_load import load_current
 from tests.conftest import DOCUMENTS
 from tests.live_server import LiveServer
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa_service.gunicorn_worker import ThreadWorker
+from qa_service.server.worker import ThreadWorker
 
 
 @pytest.fixture

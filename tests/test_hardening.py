@@ -12,9 +12,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from qa_service.core.answer import clean_question
-from qa_service.core.embedding import Encoder
-from qa_service.core.engine import Engine
+from qa_service.core.encoder import Encoder
 from qa_service.core.errors import InvalidQuestion
+from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web import create_app
 from qa_service.web.limits import Watchdog, per_worker

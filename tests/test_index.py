@@ -10,21 +10,21 @@ import pytest
 
 from qa_service.core.answer import answer_question
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import Encoder
+from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
-from qa_service.core.index import (
+from qa_service.core.retrieval import Retriever
+from qa_service.runtime.index_build import build_index
+from qa_service.runtime.index_files import (
     LEXICAL,
     MANIFEST,
     PASSAGES,
     VECTORS,
     WORDS,
-    build_index,
     list_versions,
-    load_current,
     read_current,
     versions_dir,
 )
-from qa_service.core.retrieval import Retriever
+from qa_service.runtime.index_load import load_current
 from tests.conftest import DOCUMENTS
 
 
@@ -47,10 +47,10 @@ def test_built_index_has_a_complete_manifest(index_dir: Path, encoder: Encoder) 
 def test_loaded_index_answers_the_core_question(index_dir: Path, encoder: Encoder) -> None:
     retriever = Retriever(load_current(index_dir, encoder), encoder)
     result = answer_question(retriever, "Is it normal to get pimples after microneedling?")
-    assert result["answered"] is True
-    top = result["answers"][0]
-    assert top["document"]["id"] == "pimples-after-microneedling.md"
-    assert "normal" in top["text"] and "pimples" in top["text"]
+    assert result.answered is True
+    top = result.passages[0]
+    assert top.source.document_id == "pimples-after-microneedling.md"
+    assert "normal" in top.text and "pimples" in top.text
 
 
 def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: Encoder) -> None:
@@ -127,7 +127,7 @@ def test_an_approximate_index_is_recorded_and_answers_the_same(tmp_path: Path, e
     assert manifest["index"]["kind"] == "hnsw"
     retriever = Retriever(load_current(tmp_path, encoder), encoder)
     result = answer_question(retriever, "How long do pimples last after microneedling?")
-    assert "within a few days to a week" in result["answers"][0]["text"]
+    assert "within a few days to a week" in result.passages[0].text
 
 
 def test_the_lexical_index_is_saved_with_the_version_and_matches_one_built_in_memory(
@@ -167,4 +167,4 @@ def test_a_version_saved_without_its_lexical_index_still_answers(copy_of_index: 
     loaded = load_current(copy_of_index, encoder)
     assert loaded.lexical is None and loaded.words is None
     result = answer_question(Retriever(loaded, encoder), "Is it normal to get pimples after microneedling?")
-    assert result["answered"] and "pimples" in result["answers"][0]["text"]
+    assert result.answered and "pimples" in result.passages[0].text

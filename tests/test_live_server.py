@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import Encoder
-from qa_service.core.index import PASSAGES, build_index, versions_dir
+from qa_service.core.encoder import Encoder
+from qa_service.runtime.index_build import build_index
+from qa_service.runtime.index_files import PASSAGES, versions_dir
 from tests.conftest import ADMIN_TOKEN, DOCUMENTS
 from tests.live_server import LiveServer
 

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.core.analytics import Analytics
+from qa_service.core.answer import Answer
 from qa_service.core.documents import load_documents
-from qa_service.core.embedding import Encoder
-from qa_service.core.engine import Engine
+from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError, ConfigError
-from qa_service.core.index import build_index, build_lock, list_versions, read_current, versions_dir
 from qa_service.core.privacy import scrub
+from qa_service.runtime.engine import Engine
+from qa_service.runtime.index_build import build_index
+from qa_service.runtime.index_files import build_lock, list_versions, read_current, versions_dir
+from qa_service.runtime.query_log import QueryLog
 from qa_service.settings import Settings
 from tests.conftest import ADMIN_TOKEN, DOCUMENTS
 
@@ -158,13 +160,18 @@ def test_personal_data_is_scrubbed(raw: str, scrubbed: str) -> None:
     assert scrub(raw) == scrubbed
 
 
+def _answer(question: str, *, answered: bool) -> Answer:
+    """A bare Answer, as the API hands it to the query log."""
+    return Answer(question, answered, None, (), None, "disclaimer", "en", "v1")
+
+
 def test_old_entries_are_deleted_after_the_retention_period(tmp_path: Path) -> None:
-    store = Analytics(tmp_path / "a.sqlite3", retention_days=90)
-    store.record_query({"question": "old", "lang": "en", "answered": False, "urgent": None, "answers": []})
+    store = QueryLog(tmp_path / "a.sqlite3", retention_days=90)
+    store.record_query(_answer("old", answered=False))
     assert store.flush() == 1
     db = store._connect()
     db.execute("UPDATE queries SET ts = ts - 91 * 86400")
-    store.record_query({"question": "new", "lang": "en", "answered": True, "urgent": None, "answers": []})
+    store.record_query(_answer("new", answered=True))
     assert store.purge() == 1
     assert [q["question"] for q in store.stats()["top_questions"]] == ["new"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -189,10 +196,10 @@ def test_queued_questions_are_written_scrubbed_by_the_background_writer(tmp_path
     import sqlite3
     import time
 
-    store = Analytics(tmp_path / "a.sqlite3", flush_interval=0.05)
+    store = QueryLog(tmp_path / "a.sqlite3", flush_interval=0.05)
     for n in range(3):
         question = f"call me at 514-555-0199 ({n})"
-        store.record_query({"question": question, "lang": "en", "answered": True, "urgent": None, "answers": []})
+        store.record_query(_answer(question, answered=True))
     reader = sqlite3.connect(tmp_path / "a.sqlite3")
     deadline = time.monotonic() + 10
     while reader.execute("SELECT COUNT(*) FROM queries").fetchone()[0] < 3 and time.monotonic() < deadline:
@@ -205,7 +212,7 @@ def test_queued_questions_are_written_scrubbed_by_the_background_writer(tmp_path
 def _open_store(path: str, results, barrier) -> None:  # noqa: ANN001 - runs in a child process
     barrier.wait()
     try:
-        Analytics(Path(path))
+        QueryLog(Path(path))
         results.put("ok")
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         results.put(repr(exc))
@@ -230,7 +237,7 @@ def test_workers_starting_together_all_open_the_query_log(tmp_path: Path) -> Non
 
 
 def test_a_version_is_warmed_up_in_both_languages_before_it_goes_live(encoder: Encoder, index_dir: Path) -> None:
-    from qa_service.core.engine import WARM_UP
+    from qa_service.runtime.engine import WARM_UP
 
     engine = Engine(encoder, index_dir)
     assert engine.refresh(force=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from qa_service.core.answer import answer_question
@@ -9,7 +11,7 @@ from qa_service.core.retrieval import Retriever
 
 
 def _top_texts(retriever: Retriever, question: str, k: int = 3, lang: str | None = None) -> list[str]:
-    return [a["text"] for a in answer_question(retriever, question, top_k=k, language=lang)["answers"]]
+    return [a.text for a in answer_question(retriever, question, top_k=k, language=lang).passages]
 
 
 @pytest.mark.parametrize(
@@ -32,26 +34,26 @@ def test_lay_and_misspelled_questions_reach_the_right_passage(
 def test_a_french_question_reaches_the_same_passage_as_the_english_one(retriever: Retriever) -> None:
     english = _top_texts(retriever, "How long do the pimples last?", k=1)[0]
     french = answer_question(retriever, "Combien de temps durent les boutons?", top_k=3)
-    assert french["lang"] == "fr"
-    assert english in [a["text"] for a in french["answers"]]
+    assert french.lang == "fr"
+    assert english in [a.text for a in french.passages]
     assert "within a few days to a week" in english
     normal = answer_question(retriever, "Est-ce normal d'avoir des boutons après le microneedling?")
-    assert normal["answered"] and normal["lang"] == "fr"
-    assert any("normal" in a["text"] for a in normal["answers"])
+    assert normal.answered and normal.lang == "fr"
+    assert any("normal" in a.text for a in normal.passages)
 
 
 def test_near_duplicates_take_one_place_and_the_twin_is_in_also_in(retriever: Retriever) -> None:
     result = answer_question(retriever, "Which cleanser should I use after microneedling?", top_k=5)
-    cleansing = [a for a in result["answers"] if a["text"].startswith("Gentle Cleansing:")]
+    cleansing = [a for a in result.passages if a.text.startswith("Gentle Cleansing:")]
     assert len(cleansing) == 1
-    twins = cleansing[0]["also_in"]
-    assert len(twins) == 1 and twins[0]["id"] != cleansing[0]["id"]
-    assert twins[0]["start"] < twins[0]["end"]
+    twins = cleansing[0].also_in
+    assert len(twins) == 1 and twins[0].id != cleansing[0].id
+    assert twins[0].start < twins[0].end
 
 
 def test_distinct_passages_are_not_folded(retriever: Retriever) -> None:
     result = answer_question(retriever, "Why do pimples occur after microneedling?", top_k=10)
-    texts = [a["text"] for a in result["answers"]]
+    texts = [a.text for a in result.passages]
     for prefix in ("Skin Reaction:", "Clogged Pores:", "Increased Oil Production:"):
         assert any(t.startswith(prefix) for t in texts)
 
@@ -71,28 +73,28 @@ def test_distinct_passages_are_not_folded(retriever: Retriever) -> None:
 )
 def test_questions_the_articles_do_not_cover_get_no_confident_answer(retriever: Retriever, question: str) -> None:
     result = answer_question(retriever, question)
-    assert result["answered"] is False
-    assert result["message"] and result["disclaimer"]
-    assert all(0.0 <= a["confidence"] < 0.5 for a in result["answers"])
+    assert result.answered is False
+    assert result.message and result.disclaimer
+    assert all(0.0 <= a.confidence < 0.5 for a in result.passages)
 
 
 def test_confidence_is_high_for_a_covered_question(retriever: Retriever) -> None:
     result = answer_question(retriever, "Should I squeeze the pimples?")
-    assert result["answered"] is True
-    assert result["answers"][0]["confidence"] >= 0.8
+    assert result.answered is True
+    assert result.passages[0].confidence >= 0.8
 
 
 def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: Retriever) -> None:
     result = answer_question(retriever, "How long until the pimples go away?", top_k=1)
-    ans = result["answers"][0]
-    start, end = ans["highlights"]["answer"]
+    ans = result.passages[0]
+    start, end = ans.highlights.answer
     assert (
-        ans["text"][start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
+        ans.text[start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
     )
-    words = {ans["text"][s:e].lower() for s, e in ans["highlights"]["terms"]}
+    words = {ans.text[s:e].lower() for s, e in ans.highlights.terms}
     assert "pimples" in words
-    for s, e in ans["highlights"]["terms"]:
-        assert 0 <= s < e <= len(ans["text"])
+    for s, e in ans.highlights.terms:
+        assert 0 <= s < e <= len(ans.text)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +103,7 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
      ("Est-ce normal?", "fr"), ("What is a microcyst?", "en")],
 )
 def test_language_is_detected_from_the_words_themselves(retriever: Retriever, question: str, lang: str) -> None:
-    assert answer_question(retriever, question)["lang"] == lang
+    assert answer_question(retriever, question).lang == lang
 
 
 def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_it(
@@ -110,12 +112,13 @@ def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_i
     import shutil
 
     from qa_service.core.documents import load_documents
-    from qa_service.core.index import build_index, load_current
+    from qa_service.runtime.index_build import build_index
+    from qa_service.runtime.index_load import load_current
     from tests.conftest import DOCUMENTS
 
     question = "Can I wear makeup after microneedling?"
-    assert answer_question(retriever, question)["answered"] is False
-    assert answer_question(retriever, "Is laser better than microneedling?")["answered"] is False
+    assert answer_question(retriever, question).answered is False
+    assert answer_question(retriever, "Is laser better than microneedling?").answered is False
     docs = tmp_path / "docs"
     shutil.copytree(DOCUMENTS, docs)
     (docs / "makeup.md").write_text("# Makeup after microneedling\n\nWait 24 hours before applying makeup, "
@@ -123,29 +126,30 @@ def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_i
     build_index(load_documents(docs)[0], encoder, tmp_path / "index", chunk_tokens=200)
     covered = Retriever(load_current(tmp_path / "index", encoder), encoder)
     result = answer_question(covered, question)
-    assert result["answered"] is True and "24 hours" in result["answers"][0]["text"]
+    assert result.answered is True and "24 hours" in result.passages[0].text
 
 
 def test_a_repeated_question_is_answered_from_the_answer_cache(retriever: Retriever) -> None:
-    from qa_service.core.lru import LRU
+    from qa_service.runtime.lru import LRU
 
     cache: LRU = LRU(8)
     first = answer_question(retriever, "How long do pimples last?", cache=cache)
     again = answer_question(retriever, "  How long do pimples   last? ", cache=cache)  # same once cleaned
     assert (cache.hits, cache.misses) == (1, 1)
-    assert {k: v for k, v in again.items() if k != "took_ms"} == {k: v for k, v in first.items() if k != "took_ms"}
+    assert dataclasses.replace(again, took_ms=0) == dataclasses.replace(first, took_ms=0)
     answer_question(retriever, "How long do pimples last?", top_k=1, cache=cache)  # other options: computed
     answer_question(retriever, "How long do pimples last?", language="fr", cache=cache)
     assert cache.misses == 3 and len(cache) == 3
     uncached = answer_question(retriever, "How long do pimples last?")
-    assert uncached["answers"] == first["answers"] and uncached["urgent"] == first["urgent"]
+    assert uncached.passages == first.passages and uncached.urgent == first.urgent
 
 
 def test_the_answer_cache_never_serves_another_index_version(retriever: Retriever) -> None:
-    from qa_service.core.lru import LRU
+    from qa_service.runtime.lru import LRU
 
     cache: LRU = LRU(8)
     answer_question(retriever, "How long do pimples last?", cache=cache)
-    cache.put((f"{retriever.version}-old", "Is redness normal?", 3, None, 0.5), {"stale": True})
+    stale = dataclasses.replace(answer_question(retriever, "How long do pimples last?"), question="stale")
+    cache.put((f"{retriever.version}-old", "Is redness normal?", 3, None, 0.5), stale)
     fresh = answer_question(retriever, "Is redness normal?", cache=cache)
-    assert "stale" not in fresh and fresh["index_version"] == retriever.version
+    assert fresh.question != "stale" and fresh.index_version == retriever.version

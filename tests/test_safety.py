@@ -77,8 +77,8 @@ def test_the_message_follows_the_question_language() -> None:
 
 def test_urgent_is_in_the_response_even_when_retrieval_is_confident(retriever: Retriever) -> None:
     result = answer_question(retriever, "My pimples after microneedling are full of pus, is that normal?")
-    assert result["answered"] is True
-    assert result["urgent"]["level"] == "urgent" and "pus" in result["urgent"]["matched"]
+    assert result.answered is True
+    assert result.urgent.level == "urgent" and "pus" in result.urgent.matched
 
 
 def test_emergency_outranks_urgent() -> None:

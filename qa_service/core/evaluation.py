@@ -9,10 +9,11 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from qa_service.core.answer import Answer
 
 KINDS = ("answerable", "out_of_scope", "red_flag", "benign_symptom")
-Answerer = Callable[[str, str], dict[str, Any]]
+Answerer = Callable[[str, str], Answer]
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ def load_set(path: Path) -> list[Item]:
     return items
 
 
-def _rank_of_gold(response: dict[str, Any], gold: Iterable[str]) -> int | None:
+def _rank_of_gold(response: Answer, gold: Iterable[str]) -> int | None:
     wanted = [g.lower() for g in gold]
-    for rank, ans in enumerate(response["answers"], 1):
-        text = ans["text"].lower()
+    for rank, passage in enumerate(response.passages, 1):
+        text = passage.text.lower()
         if any(g in text for g in wanted):
             return rank
     return None
@@ -91,7 +92,7 @@ class Scores:
 
 
 def evaluate(items: list[Item], ask: Answerer) -> dict[str, Scores]:
-    """Ask every question (``ask(question, lang)`` returns the API response) and score by language."""
+    """Ask every question (``ask(question, lang)`` returns its Answer) and score by language."""
     slices = {"all": Scores(), "en": Scores(), "fr": Scores()}
     for item in items:
         response = ask(item.question, item.lang)
@@ -103,25 +104,25 @@ def evaluate(items: list[Item], ask: Answerer) -> dict[str, Scores]:
                 s.hit1 += rank == 1
                 s.hit3 += rank is not None and rank <= 3
                 s.rr += 1.0 / rank if rank else 0.0
-                s.answered += bool(response["answered"])
-                if key == "all" and (rank is None or rank > 3 or not response["answered"]):
+                s.answered += bool(response.answered)
+                if key == "all" and (rank is None or rank > 3 or not response.answered):
                     s.failures.append(
-                        f"{item.id} answerable: rank={rank} answered={response['answered']}: {item.question}"
+                        f"{item.id} answerable: rank={rank} answered={response.answered}: {item.question}"
                     )
             elif item.kind == "out_of_scope":
                 s.out_of_scope += 1
-                s.rejected += not response["answered"]
-                if key == "all" and response["answered"]:
+                s.rejected += not response.answered
+                if key == "all" and response.answered:
                     s.failures.append(f"{item.id} out_of_scope answered: {item.question}")
             elif item.kind == "red_flag":
                 s.red_flag += 1
-                s.flagged += response["urgent"] is not None
-                if key == "all" and response["urgent"] is None:
+                s.flagged += response.urgent is not None
+                if key == "all" and response.urgent is None:
                     s.failures.append(f"{item.id} red_flag missed: {item.question}")
             else:
                 s.benign += 1
-                s.false_alarms += response["urgent"] is not None
-                if key == "all" and response["urgent"] is not None:
+                s.false_alarms += response.urgent is not None
+                if key == "all" and response.urgent is not None:
                     s.failures.append(f"{item.id} benign raised an alarm: {item.question}")
     return slices
 

@@ -28,17 +28,28 @@ def passage_terms(text: str) -> PassageTerms:
     return PassageTerms(found, sentences)
 
 
-def highlights(text: str, terms: PassageTerms, query: Query) -> dict[str, Any]:
-    """``{"answer": [start, end], "terms": [[start, end], ...]}``, offsets inside ``text``."""
+@dataclass(frozen=True)
+class Highlights:
+    """Offsets inside a passage's text: the sentence that best answers, and the question's words."""
+
+    answer: tuple[int, int]
+    terms: tuple[tuple[int, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"answer": list(self.answer), "terms": [list(span) for span in self.terms]}
+
+
+def highlights(text: str, terms: PassageTerms, query: Query) -> Highlights:
+    """The best-answer sentence and the question's words in ``text``."""
     query_stems = set(query.stems)
-    term_spans = [[s, e] for s, e, en, fr in terms.words if en in query_stems or fr in query_stems]
+    term_spans = tuple((s, e) for s, e, en, fr in terms.words if en in query_stems or fr in query_stems)
     best: tuple[float, int] | None = None
-    best_span = [0, len(text)]
+    best_span = (0, len(text))
     for position, (s, e, sentence_stems) in enumerate(terms.sentences):
         weight = sum(w for w, c in zip(query.weights, query.concepts, strict=True) if not sentence_stems.isdisjoint(c))
         if query.answer_type is not None and query.answer_type.found_in(text[s:e]):
             weight += max(query.weights, default=1.0) * 2  # the sentence holding the asked-for fact
         key = (weight, -position)
         if best is None or key > best:
-            best, best_span = key, [s, e]
-    return {"answer": best_span, "terms": term_spans}
+            best, best_span = key, (s, e)
+    return Highlights(best_span, term_spans)

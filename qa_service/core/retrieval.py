@@ -14,18 +14,15 @@ from functools import lru_cache
 import numpy as np
 
 from qa_service.core.chunking import Passage
-from qa_service.core.embedding import Encoder, QueryEmbeddings
+from qa_service.core.encoder import Encoder, QueryEmbedder
 from qa_service.core.highlights import passage_terms
-from qa_service.core.index import LoadedIndex
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import AnswerType, Query, QueryReader
 from qa_service.core.terms import content_stems
+from qa_service.core.tuning import Tuning
 
-MODES = ("hybrid", "dense", "lexical")
-FUSIONS = ("rrf", "blend")
 RRF_K = 60
-DUPLICATE_COSINE = 0.85
-DUPLICATE_JACCARD = 0.55
 ANSWER_TYPE_PENALTY = 0.2
 
 
@@ -40,17 +37,6 @@ class Hit:
     coverage: float
     confidence: float = 0.0
     also_in: list[Passage] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
-
-    mode: str = "hybrid"
-    fusion: str = "rrf"
-    candidates: int = 50
-    duplicate_cosine: float = DUPLICATE_COSINE
-    duplicate_jaccard: float = DUPLICATE_JACCARD
 
 
 def confidence(cosine: float, coverage: float) -> float:
@@ -71,11 +57,12 @@ class Retriever:
         loaded: LoadedIndex,
         encoder: Encoder,
         tuning: Tuning | None = None,
-        embed_query: QueryEmbeddings | None = None,
+        embed_query: QueryEmbedder | None = None,
     ) -> None:
+        """``embed_query`` embeds one question (the runtime passes a cached one); default: the encoder's."""
         self.loaded = loaded
         self.encoder = encoder
-        self.embed_query = embed_query or QueryEmbeddings(encoder, size=0)
+        self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row) -> passage holds such a fact
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages

@@ -1,17 +1,19 @@
-"""The Flask front end. ``create_app()`` loads the model and index once per process (gunicorn worker)."""
+"""The Flask front end. ``create_app()`` builds the app once per process (gunicorn worker).
+
+It reads like a table of contents: the parts come from ``wiring``, then extensions, blueprints,
+limits and error handlers are registered in turn.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-import sqlite3
 
 from flask import Flask
 from flask_cors import CORS
 
-from qa_service.core.analytics import Analytics
-from qa_service.core.engine import Engine
+from qa_service import wiring
 from qa_service.logs import configure_logging
+from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web import limits, observability
 from qa_service.web.admin import bp as admin_bp
@@ -23,20 +25,16 @@ from qa_service.web.pages import install_security_headers
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
-    """Build the app; tests pass their own settings or a ready engine (sharing one loaded model)."""
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None, processes: int = 0) -> Flask:
+    """Build the app; tests pass their own settings or a ready engine (sharing one loaded model).
+
+    ``processes``: how many server processes serve it (the production server passes its worker count);
+    their in-memory rate-limit counters share the limit, and a request watchdog ends a stuck worker.
+    0: a single process without a watchdog (tests, ``flask run``).
+    """
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    if engine is None:
-        encoder = settings.load_encoder()
-        engine = Engine(
-            encoder,
-            settings.index_dir,
-            reload_interval=settings.reload_interval,
-            tuning=settings.tuning(),
-            query_cache_size=settings.query_cache_size,
-            answer_cache_size=settings.answer_cache_size,
-        )
+    engine = engine or wiring.make_engine(settings)
     engine.on_swap = observability.record_index
     engine.refresh(force=True)
     if not engine.ready:
@@ -47,16 +45,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["qa_settings"] = settings
     app.extensions["qa_engine"] = engine
-    if settings.query_log:
-        try:
-            app.extensions["qa_analytics"] = Analytics(settings.var_dir / "analytics.sqlite3",
-                                                       settings.log_retention_days)
-        except sqlite3.Error as exc:  # the query log must never keep a worker from answering patients
-            log.error("query log unavailable in this worker (%s); answering without it", exc)
+    query_log = wiring.make_query_log(settings)
+    if query_log is not None:
+        app.extensions["qa_query_log"] = query_log
+    register_blueprints(app)
+    register_extensions(app, settings, processes)
+    register_error_handlers(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
     observability.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(pages_bp)
+    app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
+
+
+def register_extensions(app: Flask, settings: Settings, processes: int) -> None:
     if settings.allowed_origins:  # the widget on the clinic's own site; never "*", never /admin
         CORS(
             app,
@@ -66,12 +72,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             max_age=600,
         )
     install_security_headers(app)
-    limits.install(app, settings)
-    if os.environ.get("QA_GUNICORN_WORKERS"):  # a runaway request ends its worker; gunicorn starts a new one
+    limits.install(app, settings, processes)
+    if processes:  # a runaway request ends its worker; gunicorn starts a new one
         limits.Watchdog(settings.request_timeout).install(app)
-    app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
-    register_error_handlers(app)
-    return app
 
 
 __all__ = ["create_app"]

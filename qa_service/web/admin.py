@@ -30,13 +30,13 @@ def _authenticate() -> Response | None:
 
 @bp.get("/stats")
 def stats() -> Response:
-    analytics = current_app.extensions.get("qa_analytics")
+    query_log = current_app.extensions.get("qa_query_log")
     days = request.args.get("days", "30")
     if not days.isdigit() or not 1 <= int(days) <= 3650:
         return problem(400, "Bad request", "days must be an integer between 1 and 3650", "bad-request")
-    if analytics is None:
+    if query_log is None:
         return problem(404, "Not Found", "The query log is disabled (QA_QUERY_LOG=false).")
-    response = jsonify(analytics.stats(days=int(days)))
+    response = jsonify(query_log.stats(days=int(days)))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from qa_service.core.answer import LANGUAGES, answer_question, clean_question
-from qa_service.core.engine import Engine
+from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web.errors import BadField
 from qa_service.web.observability import record_answer
@@ -100,10 +100,10 @@ def _answer(question: Any, top_k: Any, lang: Any) -> Response:
         cache=engine.answers,
     )
     record_answer(result)
-    analytics = current_app.extensions.get("qa_analytics")
-    if analytics is not None:
-        analytics.record_query(result)  # scrubbed of personal data before it is stored
-    response = jsonify(result)
+    query_log = current_app.extensions.get("qa_query_log")
+    if query_log is not None:
+        query_log.record_query(result)  # scrubbed of personal data before it is stored
+    response = jsonify(result.to_dict())
     response.headers["Cache-Control"] = "no-store"  # answers echo health questions
     return response
 
@@ -131,9 +131,9 @@ def feedback() -> tuple[Response, int]:
     if not isinstance(helpful, bool):
         raise BadField('the field "helpful" must be true or false')
     text = clean_question(question, _settings().max_question_chars)
-    analytics = current_app.extensions.get("qa_analytics")
-    if analytics is not None:
-        analytics.record_feedback(text, answer_id, helpful)
+    query_log = current_app.extensions.get("qa_query_log")
+    if query_log is not None:
+        query_log.record_feedback(text, answer_id, helpful)
     response = jsonify({"status": "recorded"})
     response.headers["Cache-Control"] = "no-store"
     return response, 202

@@ -8,9 +8,9 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, InvalidQuestion
+from qa_service.problems import MEDIA_TYPE, problem_body
 
 log = logging.getLogger(__name__)
-PROBLEM_TYPE = "https://qa-service.local/problems/"
 
 
 class BadField(Exception):
@@ -18,13 +18,8 @@ class BadField(Exception):
 
 
 def problem(status: int, title: str, detail: str, slug: str | None = None) -> Response:
-    body = {
-        "type": PROBLEM_TYPE + (slug or title.lower().replace(" ", "-")),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    body = problem_body(status, title, detail, slug)
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
 

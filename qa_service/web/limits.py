@@ -35,17 +35,17 @@ def per_worker(limit: str, workers: int) -> str:
     return ";".join(parts)
 
 
-def install(app: Flask, settings: Settings) -> Limiter | None:
+def install(app: Flask, settings: Settings, processes: int = 0) -> Limiter | None:
+    """Trusted proxies and rate limits; ``processes`` > 1 with in-memory counters: each allows its share."""
     if settings.trusted_proxies:
         # Only then is X-Forwarded-For believed: the last N hops were added by our own proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     if not settings.rate_limit:
         return None
     storage = settings.rate_limit_storage or "memory://"
-    in_gunicorn = bool(os.environ.get("QA_GUNICORN_WORKERS"))
     limit = settings.rate_limit
-    if storage == "memory://" and in_gunicorn:
-        limit = per_worker(limit, int(os.environ["QA_GUNICORN_WORKERS"]))
+    if storage == "memory://" and processes > 1:
+        limit = per_worker(limit, processes)
     limiter = Limiter(
         get_remote_address,
         app=app,

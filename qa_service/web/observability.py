@@ -25,6 +25,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from qa_service.core.answer import Answer
 from qa_service.logs import request_id
 
 log = logging.getLogger("qa_service.access")
@@ -43,10 +44,10 @@ INDEX_INFO = Gauge("qa_index_info", "Live index version (value 1) per worker", [
 PASSAGES = Gauge("qa_index_passages", "Passages in the live index", multiprocess_mode="livemax")
 
 
-def record_answer(response: dict) -> None:
-    ANSWERS.labels("answered" if response["answered"] else "unanswered").inc()
-    if response.get("urgent"):
-        URGENT.labels(response["urgent"]["level"]).inc()
+def record_answer(answer: Answer) -> None:
+    ANSWERS.labels("answered" if answer.answered else "unanswered").inc()
+    if answer.urgent:
+        URGENT.labels(answer.urgent.level).inc()
 
 
 def record_index(version: str, passages: int, previous: str | None) -> None:

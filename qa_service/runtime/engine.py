@@ -15,12 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qa_service.core.answer import answer_question
-from qa_service.core.embedding import Encoder, QueryEmbeddings
+from qa_service.core.answer import Answer, answer_question
+from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexNotReady, QAError
-from qa_service.core.index import CURRENT, load_version, read_current
-from qa_service.core.lru import LRU
-from qa_service.core.retrieval import Retriever, Tuning
+from qa_service.core.retrieval import Retriever
+from qa_service.core.tuning import Tuning
+from qa_service.runtime.index_files import CURRENT, read_current
+from qa_service.runtime.index_load import load_version
+from qa_service.runtime.lru import LRU
+from qa_service.runtime.query_embeddings import QueryEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class Engine:
         self.encoder = encoder
         self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
         # Whole answers, keyed by index version among others: a swap needs no flush, old entries age out.
-        self.answers: LRU[tuple[Any, ...], dict[str, Any]] = LRU(answer_cache_size)
+        self.answers: LRU[tuple[Any, ...], Answer] = LRU(answer_cache_size)
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_service.core.embedding import Encoder
+from qa_service.core.encoder import Encoder
 
 log = logging.getLogger(__name__)
 

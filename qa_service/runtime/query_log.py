@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from qa_service.core.answer import Answer
 from qa_service.core.privacy import scrub
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ CREATE INDEX IF NOT EXISTS feedback_ts ON feedback (ts);
 """
 
 
-class Analytics:
+class QueryLog:
     """Append-only log of scrubbed questions and feedback, with retention and a staff summary."""
 
     def __init__(self, path: Path, retention_days: int = 90, flush_interval: float = 0.5) -> None:
@@ -93,19 +94,18 @@ class Analytics:
         except sqlite3.Error as exc:
             log.error("analytics write failed: %s", exc)
 
-    def record_query(self, response: dict[str, Any]) -> None:
+    def record_query(self, answer: Answer) -> None:
         """Queue one answered question (written within ``flush_interval`` s, scrubbed, by the writer)."""
-        top = response["answers"][0]["confidence"] if response["answers"] else None
-        urgent = response["urgent"]["level"] if response.get("urgent") else None
+        urgent = answer.urgent.level if answer.urgent else None
         self._queue.append(
             (
                 time.time(),
-                response["question"],
-                response["lang"],
-                int(bool(response["answered"])),
+                answer.question,
+                answer.lang,
+                int(answer.answered),
                 urgent,
-                top,
-                response.get("index_version"),
+                answer.top_confidence,
+                answer.index_version,
             )
         )
         if self._writer is None:

@@ -1,7 +1,7 @@
 """gunicorn's threaded worker, with a read deadline on client sockets.
 
-Outside the ``web`` package on purpose: gunicorn's master imports the worker class, and importing
-``qa_service.web`` there would create metrics files before the metrics folder is set up.
+It never imports ``qa_service.web``: gunicorn's master imports the worker class, and importing the app
+there would create metrics files before the metrics folder is set up.
 
 gunicorn's gthread worker only waits (5 s) for the *first* bytes of a request; a client that then sends
 its headers or body slowly holds a thread forever, and a few dozen such clients (slowloris) stall the
@@ -19,6 +19,7 @@ under load (docs/PERFORMANCE.md). A connection that stays quiet goes back to the
 
 from __future__ import annotations
 
+import errno
 import json
 import select
 import socket
@@ -26,6 +27,8 @@ import time
 
 from gunicorn import util
 from gunicorn.workers import gthread
+
+from qa_service.problems import MEDIA_TYPE, problem_body
 
 CLIENT_TIMEOUT = 10.0
 KEEPALIVE_WAIT_MS = 2.0  # how long a thread waits for a kept-alive connection's next request
@@ -71,24 +74,34 @@ class _TimedConn(gthread.TConn):  # noqa: D101
         super().__init__(cfg, timed, client, server)
 
 
-gthread.TConn = _TimedConn  # the worker creates connections through this module-level name
-
-
 def _write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
     """Errors gunicorn answers itself (request line or headers too large, malformed HTTP) as problem+json,
     like every other error of the service, instead of gunicorn's HTML page."""
-    body = json.dumps({"type": f"https://qa-service.local/problems/http-{status_int}", "title": reason,
-                       "status": status_int, "detail": mesg or reason}).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+    body = json.dumps(problem_body(status_int, reason, mesg or reason, f"http-{status_int}")).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: {MEDIA_TYPE}\r\n"
             f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n")
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-util.write_error = _write_problem  # used by gunicorn's Worker.handle_error for requests it cannot parse
-
-
 class ThreadWorker(gthread.ThreadWorker):
     """gunicorn's gthread worker using the timed connections above, with the keep-alive fast path."""
+
+    def init_process(self) -> None:
+        # gunicorn's Worker.handle_error writes errors through this module-level function: ours writes
+        # problem+json. Set in the worker process itself, never at import (the master imports this module).
+        util.write_error = _write_problem
+        super().init_process()
+
+    def accept(self, listener):  # noqa: ANN001, ANN201 - gunicorn's signature
+        """gunicorn's accept, creating timed connections (gthread names its TConn class directly)."""
+        try:
+            client_sock, client_addr = listener.accept()
+            self.nr_conns += 1
+            client_sock.setblocking(True)
+            self.enqueue_req(_TimedConn(self.cfg, client_sock, client_addr, listener.getsockname()))
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
 
     def handle(self, conn):  # noqa: ANN001, ANN201 - gunicorn's signature
         while True:
