@@ -26,8 +26,7 @@ serve: setup
 	$(BIN)/qa-service build-index --if-missing
 	$(BIN)/qa-service serve
 
-test: setup browser
-	$(BIN)/ruff check qa_service tests scripts
+test: setup browser lint
 	$(BIN)/python -m pytest -m "not reliability"
 
 # Heavy reliability tests: fuzzing at full count (>= 5,000 requests), swap under load, memory over 20,000 requests.
@@ -45,8 +44,11 @@ build-index: setup
 eval: setup
 	$(BIN)/qa-service eval --set tests/data/dev_questions.jsonl
 
+# What docs/ARCHITECTURE.md promises: ruff's lint and format, mypy (strict on core/).
 lint: setup
 	$(BIN)/ruff check qa_service tests scripts
+	$(BIN)/ruff format --check qa_service tests scripts
+	$(BIN)/mypy
 
 # Re-pin every dependency after changing pyproject.toml (commit the result).
 lock: setup

@@ -75,7 +75,9 @@ def batch_texts(copies: int = 20) -> list[str]:
     from qa_service.core.chunking import chunk_documents
     from qa_service.core.documents import load_documents
 
-    passages = chunk_documents(load_documents(ROOT / "tests" / "data" / "documents")[0], lambda text: len(text.split()), 200)
+    passages = chunk_documents(
+        load_documents(ROOT / "tests" / "data" / "documents")[0], lambda text: len(text.split()), 200
+    )
     return [f"{p.embed_text} ({i})" for i in range(copies) for p in passages]
 
 

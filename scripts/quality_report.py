@@ -24,9 +24,7 @@ def plain_dense(retriever: Retriever, question: str) -> Answer:
     """What a straightforward implementation does: embed the raw question, top-10 by cosine."""
     scores, rows = retriever.loaded.vectors.search(retriever.encoder.encode_queries([question]), 10)
     hits = [(float(s), retriever.passages[int(r)]) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-    passages = tuple(
-        AnswerPassage(PassageRef.of(p), p.text, s, s, Highlights((0, len(p.text)), ())) for s, p in hits
-    )
+    passages = tuple(AnswerPassage(PassageRef.of(p), p.text, s, s, Highlights((0, len(p.text)), ())) for s, p in hits)
     answered = bool(hits) and hits[0][0] >= 0.5
     return Answer(question, answered, None, passages, None, "", "en", retriever.version)
 

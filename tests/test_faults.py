@@ -318,8 +318,9 @@ def test_a_5_mb_article_is_indexed_beside_the_bad_ones(tmp_path: Path, encoder: 
     (docs / "photo.md").write_bytes(bytes(range(256)) * 10)
     (docs / "empty.md").write_text("\n")
     (docs / "headings-only.md").write_text("# Title\n\n## Only a heading\n")
-    paragraph = " ".join(f"Step {j}: keep the treated area clean, moisturized and protected from the sun." for j in
-                         range(12))
+    paragraph = " ".join(
+        f"Step {j}: keep the treated area clean, moisturized and protected from the sun." for j in range(12)
+    )
     big = "# A very long aftercare guide\n\n" + "\n\n".join(f"## Day {i}\n\n{paragraph}" for i in range(5400))
     (docs / "long-guide.md").write_text(big)
     assert (docs / "long-guide.md").stat().st_size >= 5_000_000

@@ -226,8 +226,10 @@ def test_workers_starting_together_all_open_the_query_log(tmp_path: Path) -> Non
     outcomes = []
     for round_ in range(40):
         results, barrier = ctx.Queue(), ctx.Barrier(4)
-        procs = [ctx.Process(target=_open_store, args=(str(tmp_path / f"{round_}.sqlite3"), results, barrier))
-                 for _ in range(4)]
+        procs = [
+            ctx.Process(target=_open_store, args=(str(tmp_path / f"{round_}.sqlite3"), results, barrier))
+            for _ in range(4)
+        ]
         for p in procs:
             p.start()
         for p in procs:

@@ -88,9 +88,7 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
     result = answer_question(retriever, "How long until the pimples go away?", top_k=1)
     ans = result.passages[0]
     start, end = ans.highlights.answer
-    assert (
-        ans.text[start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
-    )
+    assert ans.text[start:end] == "This reaction is typically mild and resolves on its own within a few days to a week."
     words = {ans.text[s:e].lower() for s, e in ans.highlights.terms}
     assert "pimples" in words
     for s, e in ans.highlights.terms:
@@ -99,15 +97,22 @@ def test_highlights_mark_the_answering_sentence_and_the_query_words(retriever: R
 
 @pytest.mark.parametrize(
     ("question", "lang"),
-    [("quel hydratant utiliser", "fr"), ("rougeurs", "fr"), ("pimples after microneedling normal?", "en"),
-     ("Est-ce normal?", "fr"), ("What is a microcyst?", "en")],
+    [
+        ("quel hydratant utiliser", "fr"),
+        ("rougeurs", "fr"),
+        ("pimples after microneedling normal?", "en"),
+        ("Est-ce normal?", "fr"),
+        ("What is a microcyst?", "en"),
+    ],
 )
 def test_language_is_detected_from_the_words_themselves(retriever: Retriever, question: str, lang: str) -> None:
     assert answer_question(retriever, question).lang == lang
 
 
 def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_it(
-    retriever: Retriever, encoder, tmp_path  # noqa: ANN001
+    retriever: Retriever,
+    encoder,
+    tmp_path,  # noqa: ANN001
 ) -> None:
     import shutil
 
@@ -121,8 +126,10 @@ def test_a_subject_no_article_mentions_is_not_answered_until_an_article_covers_i
     assert answer_question(retriever, "Is laser better than microneedling?").answered is False
     docs = tmp_path / "docs"
     shutil.copytree(DOCUMENTS, docs)
-    (docs / "makeup.md").write_text("# Makeup after microneedling\n\nWait 24 hours before applying makeup, "
-                                    "then use clean brushes and mineral makeup for the first week.\n")
+    (docs / "makeup.md").write_text(
+        "# Makeup after microneedling\n\nWait 24 hours before applying makeup, "
+        "then use clean brushes and mineral makeup for the first week.\n"
+    )
     build_index(load_documents(docs)[0], encoder, tmp_path / "index", chunk_tokens=200)
     covered = Retriever(load_current(tmp_path / "index", encoder), encoder)
     result = answer_question(covered, question)

@@ -89,11 +89,18 @@ def test_emergency_outranks_urgent() -> None:
 
 @pytest.mark.parametrize(
     ("question", "level"),
-    [("I can not breathe", "emergency"), ("having a hard time breathing", "emergency"),
-     ("I have a severe allergic reaction", "emergency"), ("I am having an allergic reaction", "urgent"),
-     ("I got hives on my neck", "urgent"), ("my face is swollen and hot", "urgent"),
-     ("temperature of 39 since last night", "urgent"), ("it hurts a lot and keeps getting worse", "urgent"),
-     ("j'ai de l'urticaire", "urgent"), ("je fais une réaction allergique", "urgent")],
+    [
+        ("I can not breathe", "emergency"),
+        ("having a hard time breathing", "emergency"),
+        ("I have a severe allergic reaction", "emergency"),
+        ("I am having an allergic reaction", "urgent"),
+        ("I got hives on my neck", "urgent"),
+        ("my face is swollen and hot", "urgent"),
+        ("temperature of 39 since last night", "urgent"),
+        ("it hurts a lot and keeps getting worse", "urgent"),
+        ("j'ai de l'urticaire", "urgent"),
+        ("je fais une réaction allergique", "urgent"),
+    ],
 )
 def test_more_ways_patients_describe_red_flags(question: str, level: str) -> None:
     result = triage(question)
@@ -102,9 +109,15 @@ def test_more_ways_patients_describe_red_flags(question: str, level: str) -> Non
 
 @pytest.mark.parametrize(
     "question",
-    ["Can microneedling cause an allergic reaction?", "Can it cause hives?", "I had it done 39 days ago",
-     "Is it normal to be red for 3 days?", "no allergic reaction, just redness", "slight itching",
-     "Est-ce que ça peut causer de l'urticaire?"],
+    [
+        "Can microneedling cause an allergic reaction?",
+        "Can it cause hives?",
+        "I had it done 39 days ago",
+        "Is it normal to be red for 3 days?",
+        "no allergic reaction, just redness",
+        "slight itching",
+        "Est-ce que ça peut causer de l'urticaire?",
+    ],
 )
 def test_questions_about_risks_are_not_alarms(question: str) -> None:
     assert triage(question) is None

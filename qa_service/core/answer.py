@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import time
 import unicodedata
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,9 +42,7 @@ class PassageRef:
 
     @classmethod
     def of(cls, passage: Passage) -> PassageRef:
-        return cls(
-            passage.id, passage.document_id, passage.document_title, passage.section, passage.start, passage.end
-        )
+        return cls(passage.id, passage.document_id, passage.document_title, passage.section, passage.start, passage.end)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,12 +114,15 @@ class Answer:
         }
 
 
+AnswerKey = tuple[str, str, int, str | None, float]  # index version, cleaned question, top_k, language, threshold
+
+
 class AnswerCache(Protocol):
     """Whole answers by (index version, question, options): a runtime LRU in production."""
 
-    def get(self, key: Hashable) -> Answer | None: ...
+    def get(self, key: AnswerKey) -> Answer | None: ...
 
-    def put(self, key: Hashable, value: Answer) -> None: ...
+    def put(self, key: AnswerKey, value: Answer) -> None: ...
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -158,7 +158,7 @@ def answer_question(
     started = time.perf_counter()
     text = clean_question(question, max_chars)
     asked = language if language in LANGUAGES else None
-    key = (retriever.version, text, top_k, asked, min_confidence)
+    key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence)
     result = cache.get(key) if cache is not None else None
     if result is None:
         result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence)

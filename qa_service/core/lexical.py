@@ -79,7 +79,8 @@ class LexicalIndex:
             return np.zeros(len(rows), dtype=bool)
         posting = self._rows[self._starts[token] : self._starts[token + 1]]
         where = np.searchsorted(posting, rows)
-        return (where < len(posting)) & (posting[np.minimum(where, len(posting) - 1)] == rows)
+        found: np.ndarray = (where < len(posting)) & (posting[np.minimum(where, len(posting) - 1)] == rows)
+        return found
 
     def coverage(self, concepts: Sequence[Sequence[str]], weights: Sequence[float], rows: Sequence[int]) -> np.ndarray:
         """For each row, the weighted share of the question's words (any of their forms) it contains."""

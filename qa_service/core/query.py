@@ -265,6 +265,13 @@ class QueryReader:
         asked = set(corrected)
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in lex.subjects if g & asked and not g & self.vocab))
         return Query(
-            question, lang, dense_text, unique, tuple(concepts), tuple(concepts.values()), answer_type, uncovered,
+            question,
+            lang,
+            dense_text,
+            unique,
+            tuple(concepts),
+            tuple(concepts.values()),
+            answer_type,
+            uncovered,
             corrections,
         )

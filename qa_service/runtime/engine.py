@@ -13,9 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from qa_service.core.answer import Answer, answer_question
+from qa_service.core.answer import Answer, AnswerKey, answer_question
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.retrieval import Retriever
@@ -45,7 +44,7 @@ class Engine:
         self.encoder = encoder
         self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
         # Whole answers, keyed by index version among others: a swap needs no flush, old entries age out.
-        self.answers: LRU[tuple[Any, ...], Answer] = LRU(answer_cache_size)
+        self.answers: LRU[AnswerKey, Answer] = LRU(answer_cache_size)
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning

@@ -40,6 +40,7 @@ def build_store(vectors: np.ndarray, kind: str) -> tuple[FaissStore, dict[str, o
     """A store over normalised vectors (inner product = cosine); returns it and its manifest entry."""
     dim = vectors.shape[1]
     chosen = choose_kind(kind, len(vectors))
+    index: faiss.Index
     if chosen == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

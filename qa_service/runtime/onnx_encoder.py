@@ -89,7 +89,7 @@ class OnnxEncoder:
                         if self._bulk_choice == "openvino":
                             raise ConfigError(f"QA_BULK_RUNTIME=openvino is not usable here: {exc}") from None
                         log.info("passages embedded with onnxruntime fp32 (%s)", exc)
-            return self._bulk or None
+            return self._bulk if isinstance(self._bulk, OpenVinoSession) else None
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=True).ids)

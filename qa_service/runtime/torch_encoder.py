@@ -40,8 +40,8 @@ class SentenceTransformerEncoder:
                 + " (set QA_MODEL to a local folder or a model in the local cache)"
             ) from None
         self._model.eval()
-        self.dimension = int(self._model.get_embedding_dimension())
-        self.max_seq_length = int(self._model.max_seq_length)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.max_seq_length = int(self._model.max_seq_length or 0)
         self.backend = self.query_backend = "torch"
         self.source = Path(source) if Path(source).is_dir() else None
         self.fingerprint = (weights_fingerprint(self.source) if self.source else None) or self._weights_fingerprint()

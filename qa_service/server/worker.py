@@ -78,8 +78,10 @@ def _write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str)
     """Errors gunicorn answers itself (request line or headers too large, malformed HTTP) as problem+json,
     like every other error of the service, instead of gunicorn's HTML page."""
     body = json.dumps(problem_body(status_int, reason, mesg or reason, f"http-{status_int}")).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: {MEDIA_TYPE}\r\n"
-            f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: {MEDIA_TYPE}\r\n"
+        f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

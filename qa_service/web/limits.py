@@ -39,7 +39,9 @@ def install(app: Flask, settings: Settings, processes: int = 0) -> Limiter | Non
     """Trusted proxies and rate limits; ``processes`` > 1 with in-memory counters: each allows its share."""
     if settings.trusted_proxies:
         # Only then is X-Forwarded-For believed: the last N hops were added by our own proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     if not settings.rate_limit:
         return None
     storage = settings.rate_limit_storage or "memory://"
@@ -56,7 +58,7 @@ def install(app: Flask, settings: Settings, processes: int = 0) -> Limiter | Non
     )
     for endpoint in ("api.ask", "api.search", "api.feedback", "api.info"):
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(limit)(view)
+        app.view_functions[endpoint] = limiter.limit(limit)(view)  # type: ignore[assignment]
     return limiter
 
 
