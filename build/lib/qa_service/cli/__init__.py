@@ -1,0 +1,77 @@
+"""The ``qa-service`` console script: build-index, ask, eval, info, versions, rollback, serve.
+
+Heavy imports (onnxruntime, FAISS) happen inside commands, so ``ask --url`` answers without loading them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from qa_service.cli.answer_commands import cmd_ask, cmd_eval
+from qa_service.cli.index_commands import cmd_build, cmd_info, cmd_rollback, cmd_versions
+from qa_service.core.errors import QAError
+from qa_service.core.tuning import FUSIONS, MODES
+from qa_service.settings import Settings
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    conf = Path(__file__).resolve().parent.parent / "server" / "gunicorn_conf.py"  # names the app (wsgi_app)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(conf)])
+    return 0  # pragma: no cover
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa-service", description="Answers from the clinic's articles.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build-index", help="build a new index version from the documents folder and make it live")
+    b.add_argument("--if-missing", action="store_true", help="do nothing when a usable index already exists")
+    b.add_argument("--dry-run", action="store_true", help="build and evaluate, but do not switch CURRENT")
+    b.add_argument("--force", action="store_true", help="switch even when the quality gate fails")
+    b.add_argument("--no-gate", action="store_true", help="skip the quality gate")
+    b.add_argument("--gate-set", help="question set for the quality gate (default QA_GATE_SET)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = sub.add_parser("ask", help="ask a question (locally, or a running server with --url)")
+    a.add_argument("question")
+    a.add_argument("--top-k", type=int, default=3)
+    a.add_argument("--lang", choices=("en", "fr"))
+    a.add_argument("--json", action="store_true", help="print the API response")
+    a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
+    e = sub.add_parser("eval", help="score the live index on a labelled question set")
+    e.add_argument("--set", required=True, help="JSONL file like tests/data/dev_questions.jsonl")
+    e.add_argument("--mode", choices=MODES, help="default QA_RETRIEVAL_MODE")
+    e.add_argument("--fusion", choices=FUSIONS, help="default QA_FUSION")
+    sub.add_parser("info", help="print the live index's manifest summary")
+    sub.add_parser("versions", help="list index versions (* = live)")
+    r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")
+    r.add_argument("version", nargs="?")
+    sub.add_parser("serve", help="run the production server (gunicorn)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command in ("build-index", "ask", "eval") and not getattr(args, "url", None):
+            from qa_service.logs import configure_logging
+
+            configure_logging("WARNING")
+        handler = {
+            "build-index": cmd_build,
+            "ask": cmd_ask,
+            "eval": cmd_eval,
+            "info": cmd_info,
+            "versions": cmd_versions,
+            "rollback": cmd_rollback,
+            "serve": cmd_serve,
+        }[args.command]
+        return handler(args, settings)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the live index is unchanged", file=sys.stderr)
+        return 130

@@ -1,0 +1,196 @@
+"""The one Answer every front end returns: passages, confidence, highlights, triage, disclaimer.
+
+Built here, once, so no front end can forget the disclaimer or the red-flag triage. ``Answer.to_dict()``
+is the API's JSON shape (``AskResponse`` in web/openapi.yaml; a test holds one against the other).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from qa_service.core.chunking import Passage
+from qa_service.core.errors import InvalidQuestion
+from qa_service.core.highlights import Highlights, highlights
+from qa_service.core.retrieval import Retriever
+from qa_service.core.safety import Triage, disclaimer, triage
+
+NO_ANSWER = {
+    "en": ("Our articles don't cover this question. Please contact the clinic — our team will be happy to help."),
+    "fr": (
+        "Nos articles ne traitent pas de cette question. Communiquez avec la clinique : "
+        "notre équipe se fera un plaisir de vous aider."
+    ),
+}
+LANGUAGES = ("en", "fr")
+UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
+
+
+@dataclass(frozen=True)
+class PassageRef:
+    """Where a passage comes from: its document and exact offsets in the document's text."""
+
+    id: str
+    document_id: str
+    document_title: str
+    section: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, passage: Passage) -> PassageRef:
+        return cls(passage.id, passage.document_id, passage.document_title, passage.section, passage.start, passage.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document": {"id": self.document_id, "title": self.document_title},
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerPassage:
+    """One ranked passage of an answer, with the evidence a reader needs."""
+
+    source: PassageRef
+    text: str
+    score: float
+    confidence: float
+    highlights: Highlights
+    also_in: tuple[PassageRef, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    def to_dict(self) -> dict[str, Any]:
+        ref = self.source.to_dict()
+        return {
+            "id": self.source.id,
+            "text": self.text,
+            "score": self.score,
+            "confidence": self.confidence,
+            **{k: ref[k] for k in ("document", "section", "start", "end")},
+            "highlights": self.highlights.to_dict(),
+            "also_in": [twin.to_dict() for twin in self.also_in],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question: ranked passages, or a plain "no confident answer", always a disclaimer."""
+
+    question: str
+    answered: bool
+    message: str | None
+    passages: tuple[AnswerPassage, ...]
+    urgent: UrgentNotice | None
+    disclaimer: str
+    lang: str
+    index_version: str
+    took_ms: float = 0.0
+
+    @property
+    def top_confidence(self) -> float | None:
+        return self.passages[0].confidence if self.passages else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "message": self.message,
+            "answers": [p.to_dict() for p in self.passages],
+            "urgent": self.urgent.to_dict() if self.urgent else None,
+            "disclaimer": self.disclaimer,
+            "lang": self.lang,
+            "index_version": self.index_version,
+            "took_ms": self.took_ms,
+        }
+
+
+AnswerKey = tuple[str, str, int, str | None, float]  # index version, cleaned question, top_k, language, threshold
+
+
+class AnswerCache(Protocol):
+    """Whole answers by (index version, question, options): a runtime LRU in production."""
+
+    def get(self, key: AnswerKey) -> Answer | None: ...
+
+    def put(self, key: AnswerKey, value: Answer) -> None: ...
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Normalise (NFC, control characters removed) and check a question; raises InvalidQuestion."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("the question must be a string")
+    text = unicodedata.normalize("NFC", question)
+    # Control characters (and a stray byte-order mark) become spaces; other characters are kept as typed.
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") or ch == "\ufeff" else ch for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestion("the question is empty (or holds only spaces or control characters)")
+    if len(question) > max_chars:
+        raise InvalidQuestion(f"the question is too long: {len(question)} characters, the limit is {max_chars}")
+    return text
+
+
+def answer_question(
+    retriever: Retriever,
+    question: str,
+    *,
+    top_k: int = 3,
+    language: str | None = None,
+    min_confidence: float = 0.5,
+    max_chars: int = 1000,
+    cache: AnswerCache | None = None,
+) -> Answer:
+    """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language.
+
+    With a ``cache``, a question asked again (same words once cleaned, same options, same index version)
+    is answered without reading, searching or triaging it again: answers are deterministic.
+    """
+    started = time.perf_counter()
+    text = clean_question(question, max_chars)
+    asked = language if language in LANGUAGES else None
+    key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence)
+    result = cache.get(key) if cache is not None else None
+    if result is None:
+        result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence)
+        if cache is not None:
+            cache.put(key, result)
+    return dataclasses.replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _answer(retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float) -> Answer:
+    """``language``: the one asked for (en/fr), or None to use the question's own."""
+    query = retriever.read(text, language)
+    lang = language or query.language
+    hits = retriever.search(query, top_k)
+    answered = bool(hits) and hits[0].confidence >= min_confidence
+    passages = tuple(
+        AnswerPassage(
+            source=PassageRef.of(hit.passage),
+            text=hit.passage.text,
+            score=round(hit.score, 6),
+            confidence=round(hit.confidence, 4),
+            highlights=highlights(hit.passage.text, retriever.passage_terms(hit.row), query),
+            also_in=tuple(PassageRef.of(p) for p in hit.also_in),
+        )
+        for hit in hits
+    )
+    return Answer(
+        question=text,
+        answered=answered,
+        message=None if answered else NO_ANSWER[lang],
+        passages=passages,
+        urgent=triage(text, lang),
+        disclaimer=disclaimer(lang),
+        lang=lang,
+        index_version=retriever.version,
+    )

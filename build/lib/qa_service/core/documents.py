@@ -1,0 +1,120 @@
+"""Find and read the clinic's articles: UTF-8 Markdown or text, optional YAML front matter, checksums.
+
+A document keeps its full source text so that every passage's ``start``/``end`` offsets point
+into the file exactly as staff wrote it (only a UTF-8 byte-order mark is dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".md", ".markdown", ".txt")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its id (path relative to the documents folder), metadata and full source text."""
+
+    id: str
+    title: str
+    language: str
+    url: str | None
+    text: str
+    body_start: int
+    checksum: str
+    markdown: bool
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the build could not use, and why — reported to staff, never silently dropped."""
+
+    path: str
+    reason: str
+
+
+def _title_from(doc_id: str, body: str, markdown: bool) -> str:
+    match = _H1.search(body) if markdown else None
+    if match:
+        return match.group(1).strip()
+    stem = Path(doc_id).stem.replace("-", " ").replace("_", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else doc_id
+
+
+def parse_document(doc_id: str, raw: bytes) -> Document:
+    """Decode and parse one file; raises ValueError with a staff-readable reason when unusable."""
+    if b"\x00" in raw[:8192]:
+        raise ValueError("looks like a binary file (contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise ValueError("empty file")
+    markdown = not doc_id.lower().endswith(".txt")
+    meta: dict[str, object] = {}
+    body_start = 0
+    match = _FRONT_MATTER.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"front matter is not valid YAML: {exc}".splitlines()[0]) from None
+        if not isinstance(loaded, dict):
+            raise ValueError("front matter must be a mapping of key: value lines")
+        meta = {str(k).lower(): v for k, v in loaded.items()}
+        body_start = match.end()
+    body = text[body_start:]
+    if not body.strip():
+        raise ValueError("no text after the front matter")
+    title = str(meta.get("title") or _title_from(doc_id, body, markdown)).strip()
+    language = str(meta.get("language") or meta.get("lang") or "en").strip().lower()[:2]
+    url = meta.get("url")
+    return Document(
+        id=doc_id,
+        title=title,
+        language=language,
+        url=str(url) if url else None,
+        text=text,
+        body_start=body_start,
+        checksum=hashlib.sha256(raw).hexdigest(),
+        markdown=markdown,
+    )
+
+
+def discover(folder: Path) -> list[Path]:
+    """Article files under ``folder`` (recursive, hidden files ignored), in a stable order."""
+    if not folder.is_dir():
+        return []
+    found = [
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def load_documents(folder: Path) -> tuple[list[Document], list[Skipped]]:
+    """Load every usable article; unusable files are logged by name and returned as ``Skipped``."""
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    for path in discover(folder):
+        doc_id = path.relative_to(folder).as_posix()
+        try:
+            documents.append(parse_document(doc_id, path.read_bytes()))
+        except (ValueError, OSError) as exc:
+            log.warning("skipping document %s: %s", doc_id, exc)
+            skipped.append(Skipped(doc_id, str(exc)))
+    return documents, skipped

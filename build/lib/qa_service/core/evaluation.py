@@ -1,0 +1,138 @@
+"""Labelled question sets: the quality figures of an index (recall, MRR, rejection, red-flag recall).
+
+Used by ``qa-service eval``, by the test-suite gate and by the build's quality gate before a swap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa_service.core.answer import Answer
+
+KINDS = ("answerable", "out_of_scope", "red_flag", "benign_symptom")
+Answerer = Callable[[str, str], Answer]
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    lang: str
+    question: str
+    gold: tuple[str, ...] = ()
+
+
+def load_set(path: Path) -> list[Item]:
+    """Read a JSONL question set; a bad line is reported with its number."""
+    items = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if row["kind"] not in KINDS:
+                raise ValueError(f"unknown kind {row['kind']!r}")
+            items.append(
+                Item(
+                    str(row.get("id", n)),
+                    row["kind"],
+                    row.get("lang", "en"),
+                    row["question"],
+                    tuple(row.get("gold", ())),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: {exc}") from None
+    return items
+
+
+def _rank_of_gold(response: Answer, gold: Iterable[str]) -> int | None:
+    wanted = [g.lower() for g in gold]
+    for rank, passage in enumerate(response.passages, 1):
+        text = passage.text.lower()
+        if any(g in text for g in wanted):
+            return rank
+    return None
+
+
+@dataclass
+class Scores:
+    """Counts for one slice (all, en, fr); ratios are computed on demand, None when undefined."""
+
+    answerable: int = 0
+    hit1: int = 0
+    hit3: int = 0
+    rr: float = 0.0
+    answered: int = 0
+    out_of_scope: int = 0
+    rejected: int = 0
+    red_flag: int = 0
+    flagged: int = 0
+    benign: int = 0
+    false_alarms: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _ratio(a: float, b: int) -> float | None:
+        return a / b if b else None
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "recall@1": self._ratio(self.hit1, self.answerable),
+            "recall@3": self._ratio(self.hit3, self.answerable),
+            "mrr": self._ratio(self.rr, self.answerable),
+            "answered_rate": self._ratio(self.answered, self.answerable),
+            "oos_rejection": self._ratio(self.rejected, self.out_of_scope),
+            "red_flag_recall": self._ratio(self.flagged, self.red_flag),
+            "benign_false_alarm": self._ratio(self.false_alarms, self.benign),
+        }
+
+
+def evaluate(items: list[Item], ask: Answerer) -> dict[str, Scores]:
+    """Ask every question (``ask(question, lang)`` returns its Answer) and score by language."""
+    slices = {"all": Scores(), "en": Scores(), "fr": Scores()}
+    for item in items:
+        response = ask(item.question, item.lang)
+        for key in ("all", item.lang):
+            s = slices.setdefault(key, Scores())
+            if item.kind == "answerable":
+                rank = _rank_of_gold(response, item.gold)
+                s.answerable += 1
+                s.hit1 += rank == 1
+                s.hit3 += rank is not None and rank <= 3
+                s.rr += 1.0 / rank if rank else 0.0
+                s.answered += bool(response.answered)
+                if key == "all" and (rank is None or rank > 3 or not response.answered):
+                    s.failures.append(
+                        f"{item.id} answerable: rank={rank} answered={response.answered}: {item.question}"
+                    )
+            elif item.kind == "out_of_scope":
+                s.out_of_scope += 1
+                s.rejected += not response.answered
+                if key == "all" and response.answered:
+                    s.failures.append(f"{item.id} out_of_scope answered: {item.question}")
+            elif item.kind == "red_flag":
+                s.red_flag += 1
+                s.flagged += response.urgent is not None
+                if key == "all" and response.urgent is None:
+                    s.failures.append(f"{item.id} red_flag missed: {item.question}")
+            else:
+                s.benign += 1
+                s.false_alarms += response.urgent is not None
+                if key == "all" and response.urgent is not None:
+                    s.failures.append(f"{item.id} benign raised an alarm: {item.question}")
+    return slices
+
+
+def format_table(slices: dict[str, Scores]) -> str:
+    """A fixed-width table of every figure per slice; '-' where a slice has no such question."""
+    names = list(slices["all"].figures())
+    header = f"{'':8}" + "".join(f"{n:>20}" for n in names)
+    rows = [header]
+    for key, s in slices.items():
+        cells = "".join(f"{('-' if v is None else f'{v:.3f}'):>20}" for v in s.figures().values())
+        rows.append(f"{key:8}{cells}")
+    return "\n".join(rows)

@@ -1,0 +1,26 @@
+"""An index version as the retriever sees it: verified passages, their vectors and their lexical index.
+
+How a version is written, verified and read from disk is the runtime's business (``runtime/index_*``);
+the core only receives this value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qa_service.core.chunking import Passage
+from qa_service.core.lexical import LexicalIndex
+from qa_service.core.vector_store import VectorStore
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """A verified index version in memory: what the retriever searches."""
+
+    version: str
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    vectors: VectorStore
+    lexical: LexicalIndex | None = None  # saved with the version; None: the Retriever builds it
+    words: set[str] | None = None  # the corpus words for spelling correction, likewise

@@ -1,0 +1,277 @@
+"""Reading a patient's question: language, spelling, lay words and French, before any search.
+
+The articles are never changed; only the question is rendered into the words they use. The vocabulary
+for that lives in ``data/lexicon.yaml`` so staff can review it; spelling is corrected against the
+corpus's own words, so the method follows whatever articles the clinic adds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
+
+from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
+
+_FRENCH_MARKERS = {
+    "est",
+    "les",
+    "des",
+    "une",
+    "pour",
+    "avec",
+    "mon",
+    "ma",
+    "mes",
+    "je",
+    "j",
+    "suis",
+    "sont",
+    "après",
+    "apres",
+    "peau",
+    "vous",
+    "dois",
+    "quoi",
+    "pourquoi",
+    "combien",
+    "ça",
+    "c'est",
+    "avoir",
+    "boutons",
+    "ils",
+    "elles",
+    "qu'est-ce",
+    "est-ce",
+    "votre",
+    "mais",
+    "aussi",
+    "très",
+    "le",
+    "la",
+    "du",
+    "au",
+    "aux",
+    "et",
+    "ou",
+    "sur",
+    "dans",
+    "j'ai",
+    "ai",
+    "il",
+    "elle",
+    "nous",
+    "quand",
+}
+_ENGLISH_MARKERS = {
+    "the",
+    "is",
+    "are",
+    "my",
+    "i",
+    "what",
+    "how",
+    "why",
+    "when",
+    "should",
+    "do",
+    "does",
+    "can",
+    "after",
+    "and",
+    "or",
+    "with",
+    "it",
+    "have",
+    "has",
+    "skin",
+    "to",
+    "of",
+    "a",
+    "an",
+    "will",
+    "you",
+}
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """A kind of fact a question may ask for, and how to recognise it in a passage."""
+
+    name: str
+    required: bool
+    question: tuple[re.Pattern[str], ...]
+    passage: tuple[re.Pattern[str], ...]
+
+    def asked_by(self, text: str) -> bool:
+        return any(p.search(text) for p in self.question)
+
+    def found_in(self, text: str) -> bool:
+        return any(p.search(text) for p in self.passage)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    fr_en: dict[str, str]
+    lay_en: dict[str, str]
+    fr_stems: dict[str, str]
+    answer_types: tuple[AnswerType, ...]
+    subjects: tuple[frozenset[str], ...]  # each: folded words naming one subject (any language)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    raw = yaml.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
+
+    def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in items)
+
+    fr_en = {fold(str(k)): str(v) for k, v in (raw.get("fr_en") or {}).items()}
+    return Lexicon(
+        fr_en=fr_en,
+        lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
+        # French inflections ("empirent", "empirer") share a stem: look translations up by stem too.
+        fr_stems={stem(k, "fr"): v for k, v in sorted(fr_en.items(), key=lambda kv: len(kv[0]), reverse=True)},
+        subjects=tuple(frozenset(fold(str(w)) for w in group) for group in raw.get("subjects") or []),
+        answer_types=tuple(
+            AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
+            for name, spec in (raw.get("answer_types") or {}).items()
+        ),
+    )
+
+
+def _french_inflection(word: str, lex: Lexicon) -> str | None:
+    """Translation of an inflected French word ("empirent") through a lexicon entry's stem ("empir")."""
+    if len(word) < 5:
+        return None
+    best = max(
+        (s for s in lex.fr_stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
+        key=len,
+        default=None,
+    )
+    return lex.fr_stems[best] if best else None
+
+
+def word_weight(word: str, language: str) -> float:
+    """How much a question word says about its topic: rare in everyday language means informative."""
+    return min(6.0, max(0.5, 7.0 - zipf_frequency(word, language)))
+
+
+def detect_language(text: str) -> str:
+    """'fr' or 'en': function words and accents, then how common each word is in either language
+    (wordfreq). Short questions are where general-purpose detectors guess badly."""
+    tokens = [w for _, _, w in words(text)]
+    raw_tokens = set(text.lower().replace("’", "'").split())
+    fr = sum(t in _FRENCH_MARKERS for t in tokens) + sum(t in _FRENCH_MARKERS for t in raw_tokens)
+    en = 2 * sum(t in _ENGLISH_MARKERS for t in tokens)
+    fr += sum(ch in "éèêàùçôîœ" for ch in text.lower())
+    if fr == en:  # no function word decides ("quel hydratant utiliser"): compare word frequencies
+        lean = sum(max(-3.0, min(3.0, zipf_frequency(t, "fr") - zipf_frequency(t, "en"))) for t in tokens)
+        return "fr" if lean > 1.0 else "en"
+    return "fr" if fr > en else "en"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question ready to search: what the encoder sees, the lexical stems, and the words to highlight."""
+
+    original: str
+    language: str
+    dense_text: str
+    stems: tuple[str, ...]
+    concepts: tuple[tuple[str, ...], ...]
+    weights: tuple[float, ...]
+    answer_type: AnswerType | None
+    uncovered: tuple[str, ...]  # subjects the question names that no article mentions
+    corrections: tuple[tuple[str, str], ...]
+
+
+class QueryReader:
+    """Turns questions into ``Query`` objects against one corpus vocabulary (built once per index)."""
+
+    def __init__(self, corpus_words: Iterable[str]) -> None:
+        self.vocab = frozenset(fold(w) for w in corpus_words)
+        lex = lexicon()
+        self._targets = sorted(w for w in self.vocab | set(lex.fr_en) | set(lex.lay_en) if len(w) >= 4)
+        self._known = self.vocab | set(lex.fr_en) | set(lex.lay_en)
+
+    def _correct(self, word: str, language: str) -> str:
+        """Closest corpus or lexicon word for a word nobody knows (a typo), else the word itself."""
+        if word in self._known or is_stopword(word) or len(word) < 4 or word.isdigit():
+            return word
+        if zipf_frequency(word, language) >= 1.5 or zipf_frequency(word, "en") >= 2.5:
+            return word  # a real word the articles don't use: leave it, it may mean "out of scope"
+        limit = 1 if len(word) <= 5 else 2
+        best = process.extractOne(word, self._targets, scorer=Levenshtein.distance, score_cutoff=limit)
+        return best[0] if best else word
+
+    def read(self, question: str, language: str | None = None) -> Query:
+        lang = language or detect_language(question)
+        lex = lexicon()
+        tokens = [fold(w) for _, _, w in words(question)]
+        # "micro needling" -> "microneedling" when the joined word is the corpus's own.
+        joined: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self.vocab:
+                joined.append(tokens[i] + tokens[i + 1])
+                i += 2
+            else:
+                joined.append(tokens[i])
+                i += 1
+        corrected = [self._correct(t, lang) for t in joined]
+        corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
+
+        rendered: list[str] = []  # the English reading of the question, for the encoder
+        expansions: list[str] = []
+        concepts: dict[tuple[str, ...], float] = {}  # each question word with its translations / synonyms
+        for word in corrected:
+            alternatives: list[str] = []
+            if lang == "fr":
+                english = lex.fr_en.get(word) or _french_inflection(word, lex)
+                if english:
+                    rendered.append(english)
+                    alternatives += english.split()
+                elif word in self.vocab or word not in STOPWORDS["fr"]:
+                    rendered.append(word)
+                if not is_stopword(word):
+                    alternatives.append(word)
+                stems = [stem(w, "en") for w in alternatives if not is_stopword(w)]
+                stems += [stem(word, "fr")] if not is_stopword(word) else []
+            else:
+                rendered.append(word)
+                if word in lex.lay_en:
+                    expansions.append(lex.lay_en[word])
+                    alternatives += lex.lay_en[word].split()
+                stems = [stem(w, "en") for w in [word, *alternatives] if not is_stopword(w) and not w.isdigit()]
+            group = tuple(dict.fromkeys(s for s in stems if s))
+            if group:
+                concepts[group] = max(concepts.get(group, 0.0), word_weight(word, lang))
+        if lang == "fr" or corrections:
+            dense_text = " ".join(rendered)
+        else:
+            dense_text = question.strip()
+        if expansions:
+            dense_text = f"{dense_text} ({' '.join(expansions)})"
+        unique = tuple(dict.fromkeys(s for group in concepts for s in group))
+        answer_type = next((a for a in lex.answer_types if a.asked_by(question)), None)
+        asked = set(corrected)
+        uncovered = tuple(sorted(next(iter(sorted(g))) for g in lex.subjects if g & asked and not g & self.vocab))
+        return Query(
+            question,
+            lang,
+            dense_text,
+            unique,
+            tuple(concepts),
+            tuple(concepts.values()),
+            answer_type,
+            uncovered,
+            corrections,
+        )

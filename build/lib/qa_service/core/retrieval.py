@@ -1,0 +1,157 @@
+"""The Retriever: dense (FAISS) + lexical (BM25) search, fusion, near-duplicate collapse, confidence.
+
+Dense search finds paraphrases; BM25 finds the rare exact word (a product, a symptom) the encoder
+blurs. Their ranks are fused; confidence is an absolute figure built from the best passage's cosine
+and how much of the question it covers, so "no confident answer" works on any corpus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from qa_service.core.chunking import Passage
+from qa_service.core.encoder import Encoder, QueryEmbedder
+from qa_service.core.highlights import passage_terms
+from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.query import AnswerType, Query, QueryReader
+from qa_service.core.terms import content_stems
+from qa_service.core.tuning import Tuning
+
+RRF_K = 60
+ANSWER_TYPE_PENALTY = 0.2
+
+
+@dataclass
+class Hit:
+    """One ranked passage with the evidence behind its rank."""
+
+    passage: Passage
+    row: int
+    score: float
+    cosine: float
+    coverage: float
+    confidence: float = 0.0
+    also_in: list[Passage] = field(default_factory=list)
+
+
+def confidence(cosine: float, coverage: float) -> float:
+    """Probability-like confidence in [0, 1] from the semantic and the lexical evidence.
+
+    A logistic over both signals: a passage must be close in meaning AND share the question's
+    informative words (or their synonyms/translations) to be called an answer.
+    """
+    z = 8.0 * (cosine - 0.35) + 4.0 * (coverage - 0.5)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class Retriever:
+    """Searches one loaded index version; immutable once built, so threads may share it."""
+
+    def __init__(
+        self,
+        loaded: LoadedIndex,
+        encoder: Encoder,
+        tuning: Tuning | None = None,
+        embed_query: QueryEmbedder | None = None,
+    ) -> None:
+        """``embed_query`` embeds one question (the runtime passes a cached one); default: the encoder's."""
+        self.loaded = loaded
+        self.encoder = encoder
+        self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
+        self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row) -> passage holds such a fact
+        self.tuning = tuning or Tuning()
+        self.passages = loaded.passages
+        self.version = loaded.version
+        # Saved with the version since its format allows it; older versions are indexed here, in memory.
+        self.lexical = loaded.lexical or LexicalIndex(lexical_documents(self.passages))
+        self.reader = QueryReader(loaded.words if loaded.words is not None else corpus_words(self.passages))
+        # Static facts about passages, computed on first use and kept (bounded) for later requests.
+        self.passage_terms = lru_cache(maxsize=50_000)(lambda row: passage_terms(self.passages[row].text))
+        self._duplicate_pair = lru_cache(maxsize=200_000)(self._near_duplicate_pair)
+        self._text_stems = lru_cache(maxsize=50_000)(
+            lambda row: frozenset(content_stems(self.passages[row].text, self.passages[row].language))
+        )
+
+    def read(self, question: str, language: str | None = None) -> Query:
+        return self.reader.read(question, language)
+
+    def _vector(self, row: int) -> np.ndarray:
+        return self.loaded.vectors.vector(row)
+
+    def search(self, query: Query, top_k: int) -> list[Hit]:
+        """The ``top_k`` best distinct passages, best first, each with its confidence."""
+        n = len(self.passages)
+        if n == 0:
+            return []
+        depth = min(n, max(self.tuning.candidates, top_k * 5))
+        qvec = self.embed_query(query.dense_text)
+        cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
+        cosine = {int(r): float(s) for r, s in zip(rows[0], cos_scores[0], strict=True) if r >= 0}
+        dense_rank = {r: i for i, r in enumerate(cosine)}
+        if self.tuning.mode == "dense":
+            lexical_rows, lexical_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        else:
+            lexical_rows, lexical_scores = self.lexical.top(query.stems, depth)
+        lexical_order = [int(r) for r in lexical_rows]
+        lexical_rank = {r: i for i, r in enumerate(lexical_order)}
+        bm25 = dict(zip(lexical_order, (float(s) for s in lexical_scores), strict=True))
+
+        pool = sorted(set(list(cosine)[:depth]) | set(lexical_order))
+        for r in lexical_order:  # exact cosine for lexical-only candidates of a large corpus
+            if r not in cosine:
+                cosine[r] = float(self._vector(r) @ qvec[0])
+        top_bm25 = float(lexical_scores[0]) if len(lexical_scores) else 0.0
+        coverage = self.lexical.coverage(query.concepts, query.weights, pool)
+        scored: list[Hit] = []
+        for r, cov in zip(pool, coverage.tolist(), strict=True):
+            if self.tuning.mode == "dense":
+                score = cosine[r]
+            elif self.tuning.mode == "lexical":
+                score = bm25.get(r, 0.0)
+            elif self.tuning.fusion == "rrf":
+                score = 1.0 / (RRF_K + dense_rank.get(r, depth) + 1) + 1.0 / (RRF_K + lexical_rank.get(r, depth) + 1)
+            else:
+                score = 0.7 * cosine[r] + 0.3 * (bm25.get(r, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
+            conf = confidence(cosine[r], cov)
+            kind = query.answer_type
+            if kind is not None and self.tuning.mode == "hybrid":
+                if self._holds(kind, r):
+                    score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1  # gives the asked fact
+                elif kind.required:
+                    conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
+            if query.uncovered:
+                conf *= ANSWER_TYPE_PENALTY  # names a subject (laser, makeup...) no article mentions
+            scored.append(Hit(self.passages[r], r, score, cosine[r], cov, conf))
+        scored.sort(key=lambda h: (-h.score, h.row))
+        return self._collapse_duplicates(scored, top_k)
+
+    def _holds(self, kind: AnswerType, row: int) -> bool:
+        key = (kind.name, row)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = kind.found_in(self.passages[row].text)
+        return found
+
+    def _near_duplicate_pair(self, a: int, b: int) -> bool:
+        """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
+        sa, sb = self._text_stems(a), self._text_stems(b)
+        if not sa or not sb or len(sa & sb) / len(sa | sb) < self.tuning.duplicate_jaccard:
+            return False
+        return float(self._vector(a) @ self._vector(b)) >= self.tuning.duplicate_cosine
+
+    def _collapse_duplicates(self, ranked: list[Hit], top_k: int) -> list[Hit]:
+        """Keep the best of near-identical passages; the others ride along as ``also_in``."""
+        kept: list[Hit] = []
+        for hit in ranked:
+            twin = next((k for k in kept if self._duplicate_pair(min(k.row, hit.row), max(k.row, hit.row))), None)
+            if twin is not None:
+                twin.also_in.append(hit.passage)
+                continue
+            if len(kept) < top_k:  # past top_k, still scanned: a later twin belongs in a kept one's also_in
+                kept.append(hit)
+        return kept

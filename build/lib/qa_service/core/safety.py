@@ -1,0 +1,112 @@
+"""Red-flag triage of every question (EN/FR), independent of retrieval, and the disclaimer texts.
+
+Rules live in ``data/safety_rules.yaml`` so practitioners can review them. A symptom that is negated
+("no fever") or, for rules that allow it, qualified as mild ("mild redness") raises no alarm.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LEVELS = ("urgent", "emergency")  # ascending severity
+DISCLAIMERS = {
+    "en": (
+        "This is general information from our clinic's articles, not medical advice. "
+        "Please consult your practitioner about your own situation."
+    ),
+    "fr": (
+        "Ces renseignements généraux proviennent des articles de notre clinique et ne remplacent pas "
+        "un avis médical. Consultez votre praticien pour votre situation personnelle."
+    ),
+}
+_CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(?:but|however|though|mais|cependant|toutefois)\b", re.IGNORECASE)
+
+
+def disclaimer(language: str) -> str:
+    return DISCLAIMERS.get(language, DISCLAIMERS["en"])
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The result of triage: the most severe level found, its message and the phrases that matched."""
+
+    level: str
+    message: str
+    matched: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "message": self.message, "matched": list(self.matched)}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    level: str
+    mild_is_normal: bool
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    rules: tuple[_Rule, ...]
+    messages: dict[str, dict[str, str]]
+    negation: re.Pattern[str]
+    mildness: re.Pattern[str]
+
+
+def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
+    alternatives = sorted((re.escape(t.lower()) for t in terms), key=len, reverse=True)
+    return re.compile(r"(?:^|[\s'’(])(?:" + "|".join(alternatives) + r")(?=$|[\s'’,])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    raw = yaml.safe_load(resources.files("qa_service.core.data").joinpath("safety_rules.yaml").read_text("utf-8"))
+    parsed = []
+    for rule in raw["rules"]:
+        if rule["level"] not in LEVELS:
+            raise ValueError(f"safety rule {rule['name']}: unknown level {rule['level']!r}")
+        patterns = tuple(re.compile(p, re.IGNORECASE) for lang in ("en", "fr") for p in rule.get(lang, []))
+        parsed.append(_Rule(rule["name"], rule["level"], bool(rule.get("mild_is_normal", False)), patterns))
+    return _Rules(
+        tuple(parsed),
+        raw["messages"],
+        _terms_pattern(raw["negations"]["en"] + raw["negations"]["fr"]),
+        _terms_pattern(raw["mildness"]["en"] + raw["mildness"]["fr"]),
+    )
+
+
+def _qualifier_before(text: str, start: int, pattern: re.Pattern[str], max_words: int) -> bool:
+    """Whether ``pattern`` occurs in the same clause, within ``max_words`` words before ``start``."""
+    clause_start = 0
+    for brk in _CLAUSE_BREAK.finditer(text, 0, start):
+        clause_start = brk.end()
+    window = " ".join(text[clause_start:start].split()[-max_words:])
+    return bool(pattern.search(" " + window + " "))
+
+
+def triage(question: str, language: str = "en") -> Triage | None:
+    """The most severe red flag described in ``question``, or None when nothing calls for urgent care."""
+    text = question.replace("’", "'")
+    config = rules()
+    found: dict[str, list[str]] = {}
+    for rule in config.rules:
+        for pattern in rule.patterns:
+            for match in pattern.finditer(text):
+                if _qualifier_before(text, match.start(), config.negation, 5):
+                    continue
+                if rule.mild_is_normal and _qualifier_before(text, match.start(), config.mildness, 3):
+                    continue
+                found.setdefault(rule.level, []).append(match.group().strip())
+    if not found:
+        return None
+    level = max(found, key=LEVELS.index)
+    lang = language if language in ("en", "fr") else "en"
+    matched = tuple(dict.fromkeys(m for lvl in sorted(found, key=LEVELS.index, reverse=True) for m in found[lvl]))
+    return Triage(level, config.messages[level][lang], matched)

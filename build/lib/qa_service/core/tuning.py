@@ -1,0 +1,21 @@
+"""Retrieval knobs and their valid values: plain data, importable without numpy (settings validate them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MODES = ("hybrid", "dense", "lexical")  # QA_RETRIEVAL_MODE
+FUSIONS = ("rrf", "blend")  # QA_FUSION
+DUPLICATE_COSINE = 0.85
+DUPLICATE_JACCARD = 0.55
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
+
+    mode: str = "hybrid"
+    fusion: str = "rrf"
+    candidates: int = 50
+    duplicate_cosine: float = DUPLICATE_COSINE
+    duplicate_jaccard: float = DUPLICATE_JACCARD

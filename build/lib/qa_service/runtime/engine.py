@@ -1,0 +1,126 @@
+"""The live engine of one process: the encoder (loaded once) and the current index version.
+
+It notices a new ``CURRENT`` cheaply (a stat, at most every ``reload_interval`` seconds), loads the
+new version completely beside the old one and swaps the reference, so requests in flight finish on
+the version they started with. A version that fails to load is refused and the old one kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qa_service.core.answer import Answer, AnswerKey, answer_question
+from qa_service.core.encoder import Encoder
+from qa_service.core.errors import IndexNotReady, QAError
+from qa_service.core.retrieval import Retriever
+from qa_service.core.tuning import Tuning
+from qa_service.runtime.index_files import CURRENT, read_current
+from qa_service.runtime.index_load import load_version
+from qa_service.runtime.lru import LRU
+from qa_service.runtime.query_embeddings import QueryEmbeddings
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Holds the encoder and the live Retriever; thread-safe."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        index_dir: Path,
+        *,
+        reload_interval: float = 2.0,
+        tuning: Tuning | None = None,
+        on_swap: Callable[[str, int, str | None], None] | None = None,
+        query_cache_size: int = 2048,
+        answer_cache_size: int = 1024,
+    ) -> None:
+        self.encoder = encoder
+        self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
+        # Whole answers, keyed by index version among others: a swap needs no flush, old entries age out.
+        self.answers: LRU[AnswerKey, Answer] = LRU(answer_cache_size)
+        self.index_dir = index_dir
+        self.reload_interval = reload_interval
+        self.tuning = tuning
+        self.on_swap = on_swap  # (new version, passages, previous version): metrics hook
+        self._retriever: Retriever | None = None
+        self._pointer: tuple[int, int, int] | None = None
+        self._last_check = 0.0
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    def _pointer_identity(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Load the version ``CURRENT`` names if it changed; returns True when a new version went live."""
+        now = time.monotonic()
+        if not force and self._retriever is not None and now - self._last_check < self.reload_interval:
+            return False
+        with self._lock:
+            self._last_check = now
+            identity = self._pointer_identity()
+            if identity == self._pointer and not force:
+                return False
+            self._pointer = identity
+            version = read_current(self.index_dir)
+            if version is None or (self._retriever is not None and version == self._retriever.version):
+                return False
+            try:
+                loaded = load_version(self.index_dir, version, self.encoder)
+                retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
+                _warm_up(retriever)
+            except QAError as exc:
+                self.last_error = str(exc)
+                log.error(
+                    "index version %s refused, still serving %s: %s",
+                    version,
+                    self._retriever.version if self._retriever else "nothing",
+                    exc,
+                )
+                return False
+            previous = self._retriever.version if self._retriever else None
+            self._retriever = retriever
+            self.last_error = None
+            if self.on_swap is not None:
+                self.on_swap(version, len(loaded.passages), previous)
+            log.info("index version %s is live (%d passages)", version, len(loaded.passages))
+            return True
+
+    @property
+    def retriever(self) -> Retriever:
+        """The live retriever; raises IndexNotReady when no valid index has been loaded."""
+        self.refresh()
+        current = self._retriever
+        if current is None:
+            raise IndexNotReady(
+                self.last_error or f"no index has been built in {self.index_dir}; run `qa-service build-index`"
+            )
+        return current
+
+    @property
+    def ready(self) -> bool:
+        try:
+            return self.retriever is not None
+        except IndexNotReady:
+            return False
+
+
+WARM_UP = (("How long does redness last after the treatment?", "en"), ("Combien de temps dure la rougeur?", "fr"))
+
+
+def _warm_up(retriever: Retriever) -> None:
+    """Answer a question per language before a version goes live: the first answer pays for lazy loads
+    (word frequencies, stemmers, the lexicon, triage rules: ~240 ms in all, measured), so no patient does."""
+    for question, language in WARM_UP:
+        answer_question(retriever, question, language=language)

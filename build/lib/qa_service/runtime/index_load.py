@@ -1,0 +1,89 @@
+"""Loading an index version: every file checked against its manifest and the model, before it serves.
+
+A damaged or foreign version is refused with a clear error (IndexCorrupt / IndexMismatch / IndexNotReady),
+so a worker keeps serving what it had.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qa_service.core.chunking import Passage
+from qa_service.core.encoder import Encoder
+from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.lexical import LexicalIndex
+from qa_service.core.loaded_index import LoadedIndex
+from qa_service.runtime.faiss_store import load_store
+from qa_service.runtime.index_files import (
+    CURRENT,
+    LEXICAL,
+    PASSAGES,
+    VECTORS,
+    WORDS,
+    read_current,
+    read_manifest,
+    sha256_file,
+    versions_dir,
+)
+
+
+def check_model(manifest: dict[str, Any], encoder: Encoder, where: Path) -> None:
+    """Refuse an index built with another model: its vectors would be meaningless to this encoder."""
+    model = manifest.get("model") or {}
+    if model.get("name") != encoder.name:
+        raise IndexMismatch(
+            f"index {where.name} was built with model {model.get('name')!r} but the service uses "
+            f"{encoder.name!r}; rebuild the index (qa-service build-index) or set QA_MODEL"
+        )
+    if model.get("fingerprint") != encoder.fingerprint or model.get("dimension") != encoder.dimension:
+        raise IndexMismatch(
+            f"index {where.name} was built with other weights of {encoder.name!r} (fingerprint or dimension "
+            "differs); rebuild the index"
+        )
+
+
+def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex:
+    """Load and verify one version completely; raises IndexCorrupt / IndexMismatch / IndexNotReady."""
+    folder = versions_dir(index_dir) / version
+    if not folder.is_dir():
+        raise IndexNotReady(f"index version {version!r} named by {index_dir / CURRENT} does not exist")
+    manifest = read_manifest(folder)
+    check_model(manifest, encoder, folder)
+    files = manifest.get("files") or {}
+    for name in sorted({VECTORS, PASSAGES} | set(files)):
+        path = folder / name
+        if ".." in Path(name).parts or not path.is_file():
+            raise IndexCorrupt(f"{path} is missing; rebuild the index")
+        if sha256_file(path) != files.get(name):
+            raise IndexCorrupt(f"{path} does not match the checksum in its manifest (damaged file); rebuild")
+    vectors = load_store(folder / VECTORS)
+    try:
+        with (folder / PASSAGES).open(encoding="utf-8") as fh:
+            passages = [Passage(**json.loads(line)) for line in fh if line.strip()]
+    except (ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"{folder / PASSAGES} is damaged: {exc}") from None
+    count = manifest.get("passage_count")
+    if not (vectors.size == len(passages) == count) or vectors.dimension != encoder.dimension:
+        raise IndexCorrupt(
+            f"index {version} is inconsistent: {vectors.size} vectors of dimension {vectors.dimension}, "
+            f"{len(passages)} passages, manifest says {count}"
+        )
+    lexical, vocabulary = None, None
+    if WORDS in files:  # versions built before the lexical index was saved get it rebuilt by the Retriever
+        try:
+            lexical = LexicalIndex.load(folder / LEXICAL)
+            vocabulary = set(json.loads((folder / WORDS).read_text("utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(f"the lexical index of {version} cannot be read: {exc}") from None
+        if lexical.size != len(passages):
+            raise IndexCorrupt(f"index {version} is inconsistent: BM25 over {lexical.size} passages, {len(passages)}")
+    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary)
+
+
+def load_current(index_dir: Path, encoder: Encoder) -> LoadedIndex:
+    version = read_current(index_dir)
+    if version is None:
+        raise IndexNotReady(f"no index has been built in {index_dir}; run `qa-service build-index`")
+    return load_version(index_dir, version, encoder)

@@ -1,0 +1,1 @@
+"""The production server: gunicorn settings (``gunicorn_conf``) and its worker class (``worker``)."""

@@ -1,0 +1,130 @@
+"""The patients' search page (``/``) and the embeddable widget (``/widget.js``), plus security headers.
+
+Everything is served from this service (no third-party hosts). The page's language follows ``?lang=``,
+else the browser's Accept-Language. The widget renders the same UI inside a shadow root.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request, send_from_directory
+
+bp = Blueprint("pages", __name__)
+STATIC = Path(__file__).resolve().parent / "static"
+PAGE_TEXT = {
+    "en": {
+        "title": "Ask about your skin treatment",
+        "brand": "Westmount skin clinic",
+        "description": "Answers from our clinic's patient-education articles.",
+        "noscript": "This search needs JavaScript. You can also call the clinic.",
+        "footer": "Answers quote our articles; they do not replace a consultation.",
+    },
+    "fr": {
+        "title": "Questions sur votre traitement de la peau",
+        "brand": "Clinique de la peau de Westmount",
+        "description": "Réponses tirées des articles d'information de notre clinique.",
+        "noscript": "Cette recherche nécessite JavaScript. Vous pouvez aussi appeler la clinique.",
+        "footer": "Les réponses citent nos articles; elles ne remplacent pas une consultation.",
+    },
+}
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def page_language() -> str:
+    asked = request.args.get("lang", "")
+    if asked in PAGE_TEXT:
+        return asked
+    return request.accept_languages.best_match(list(PAGE_TEXT), default="en") or "en"
+
+
+@bp.get("/")
+def index() -> Response:
+    lang = page_language()
+    response = Response(render_template("index.html", lang=lang, text=PAGE_TEXT[lang]), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@lru_cache(maxsize=1)
+def _widget_source() -> str:
+    css = (STATIC / "qa.css").read_text("utf-8")
+    ui = (STATIC / "qa.js").read_text("utf-8")
+    return (
+        '/* qa_service widget: paste <script src=".../widget.js" data-lang="fr"></script> in a page. */\n'
+        '(function () {\n"use strict";\nvar CSS = ' + json.dumps(css) + ";\n" + ui + "\n"
+        "var script = document.currentScript;\n"
+        "if (!script) return;\n"
+        "var api = new URL(script.src, window.location.href).origin;\n"
+        "var lang = script.getAttribute('data-lang') || (navigator.language || 'en').slice(0, 2);\n"
+        "var host = document.createElement('div');\n"
+        "host.className = 'qa-widget-host';\n"
+        "script.parentNode.insertBefore(host, script.nextSibling);\n"
+        "var shadow = host.attachShadow({ mode: 'open' });\n"
+        "var style = document.createElement('style');\n"
+        "style.textContent = CSS;\n"
+        "shadow.appendChild(style);\n"
+        "var root = document.createElement('div');\n"
+        "shadow.appendChild(root);\n"
+        "QASearch.mount(root, { api: api, lang: lang === 'fr' ? 'fr' : 'en' });\n"
+        "})();\n"
+    )
+
+
+@bp.get("/widget.js")
+def widget() -> Response:
+    response = Response(_widget_source(), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js"}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    return yaml.safe_load((Path(__file__).resolve().parent / "openapi.yaml").read_text("utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    response = Response(render_template("docs.html"), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
+
+
+@bp.get("/docs/static/<path:filename>")
+def swagger(filename: str) -> Response:
+    """Swagger UI's own files, from the swagger-ui-bundle package: served here, never from a CDN."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    if filename not in SWAGGER_FILES:
+        abort(404)
+    return send_from_directory(swagger_ui_path, filename, max_age=3600)
+
+
+def install_security_headers(app: Flask) -> None:
+    """Headers on every response; a strict CSP on anything that is not already given one."""
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return response

@@ -1,0 +1,75 @@
+"""The one place that builds the service's parts from a Settings: encoder, engine, query log, retriever.
+
+``create_app``, the CLI and the tests' fixtures all call these, so a setting means the same thing in
+every front end. Heavy imports (onnxruntime, FAISS) happen inside the functions: ``qa-service ask
+--url`` and the settings checks must not load the ML stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+from qa_service.core.tuning import Tuning
+from qa_service.settings import Settings
+
+if TYPE_CHECKING:
+    from qa_service.core.encoder import Encoder
+    from qa_service.core.retrieval import Retriever
+    from qa_service.runtime.engine import Engine
+    from qa_service.runtime.query_log import QueryLog
+
+log = logging.getLogger(__name__)
+
+
+def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
+    """The configured encoder (QA_MODEL, QA_ENCODER, QA_BULK_RUNTIME), exported to ONNX on first use."""
+    from qa_service.runtime.encoders import load_encoder as load
+
+    return load(
+        settings.model,
+        backend=settings.encoder,
+        cache_dir=settings.model_cache_dir,
+        threads=threads or settings.torch_threads,
+        bulk=settings.bulk_runtime,
+    )
+
+
+def tuning(settings: Settings) -> Tuning:
+    return Tuning(mode=settings.retrieval_mode, fusion=settings.fusion)
+
+
+def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
+    """The per-process engine: the encoder, the live index version (hot-swapped) and the caches."""
+    from qa_service.runtime.engine import Engine
+
+    return Engine(
+        encoder or load_encoder(settings),
+        settings.index_dir,
+        reload_interval=settings.reload_interval,
+        tuning=tuning(settings),
+        query_cache_size=settings.query_cache_size,
+        answer_cache_size=settings.answer_cache_size,
+    )
+
+
+def make_query_log(settings: Settings) -> QueryLog | None:
+    """The query log, or None when disabled or unavailable (it must never keep a worker from answering)."""
+    if not settings.query_log:
+        return None
+    from qa_service.runtime.query_log import QueryLog
+
+    try:
+        return QueryLog(settings.var_dir / "analytics.sqlite3", settings.log_retention_days)
+    except sqlite3.Error as exc:
+        log.error("query log unavailable in this worker (%s); answering without it", exc)
+        return None
+
+
+def local_retriever(settings: Settings, encoder: Encoder, retrieval: Tuning | None = None) -> Retriever:
+    """A retriever over the live version in this process, for the CLI (no server, no reloads)."""
+    from qa_service.core.retrieval import Retriever
+    from qa_service.runtime.index_load import load_current
+
+    return Retriever(load_current(settings.index_dir, encoder), encoder, retrieval or tuning(settings))
