@@ -36,13 +36,13 @@ test-reliability: setup
 # Benchmark figures (docs/PERFORMANCE.md); wrk from Debian for the concurrent load.
 bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench
 
 build-index: setup
 	$(BIN)/qa-service build-index
 
 eval: setup
-	$(BIN)/qa-service eval --set tests/data/dev_questions.jsonl
+	$(BIN)/qa-service eval --set content/gate_questions.jsonl
 
 # What docs/ARCHITECTURE.md promises: ruff's lint and format, mypy (strict on core/).
 lint: setup

@@ -1,0 +1,60 @@
+"""Load from wrk (Debian's package): the Lua programs beside this file, their JSON summary parsed here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def _script(name: str, folder: str) -> str:
+    """A wrk script: the named program followed by the shared summary, written into ``folder``."""
+    path = Path(folder, name)
+    path.write_text((HERE / name).read_text() + (HERE / "summary.lua").read_text())
+    return str(path)
+
+
+def _wrk_summary(out: str, err: str) -> dict:
+    if "JSON" not in out:
+        raise RuntimeError(f"wrk failed: {err or out}")
+    return json.loads(out.split("JSON", 1)[1].splitlines()[0])
+
+
+def wrk_sequence(port: int, qs: list[str]) -> dict:
+    """Each question once, in order, on one keep-alive connection (wrk, 1 thread, 1 connection): the
+    one-client latency without a Python client's own cost in it. Percentiles in ms."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bodies, finished = Path(tmp, "bodies.jsonl"), Path(tmp, "finished")
+        bodies.write_text("".join(json.dumps({"question": q}) + "\n" for q in qs))
+        proc = subprocess.Popen(
+            ["wrk", "-t1", "-c1", "-d600s", "-s", _script("sequence.lua", tmp), f"http://127.0.0.1:{port}"],
+            env={**os.environ, "QA_BENCH_BODIES": str(bodies), "QA_BENCH_FINISHED": str(finished)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        while not finished.exists() and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)  # ends wrk's sleep: it then prints its summary
+        out, err = proc.communicate(timeout=60)
+    return _wrk_summary(out, err)
+
+
+def wrk(port: int, seconds: int, connections: int = 8) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = _script("load.lua", tmp)
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script, f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result = _wrk_summary(out.stdout, out.stderr)
+    result["rps"] = result["requests"] / seconds
+    return result

@@ -1,0 +1,10 @@
+"""Where the project is, and the package made importable, for every module of the benchmark."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))

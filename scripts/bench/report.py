@@ -1,0 +1,66 @@
+"""The notes printed under the figures in docs/PERFORMANCE.md: how to read them."""
+
+NOTES = """## Reading the figures
+- The floor is what a straightforward implementation pays for every new question; the service's p50 includes
+  HTTP, JSON, BM25, fusion, highlights, triage, the query log and metrics on top of its own encoder.
+- One-client latency: wrk with 1 thread and 1 keep-alive connection sends each new question once (a Lua
+  script reads them from a file; the bench ends wrk after the last answer). It is measured once every worker
+  has finished starting (CPU idle) and after 100 discarded new questions. The http.client row sends other
+  new questions through Python's client, which adds its own request building and parsing (0.1–0.4 ms on
+  these 2 cores, shared with the server): the method of the runs before 2026-11-29 14:00 UTC.
+- p50 / floor, Python client, earlier runs: 0.45 (11:58, floor 12.26 ms), 0.47 (12:16, floor 11.40 ms),
+  0.52 (12:50, floor 9.02 ms), 0.50 (13:04, floor 8.05 ms); wrk, 14:21, before the two server changes
+  below: 0.44 (floor 9.19 ms; 0.49 with the Python client in the same run); wrk, 14:41, after them (the
+  table above): 0.37 (floor 8.50 ms; 0.41 with the Python client); wrk, 14:55, a second run: 0.38 (floor
+  7.87 ms, the quietest of the day; 0.42 with the Python client; cache hit 0.44 ms, 2.11 x cores / floor).
+- Two server changes after 14:21, each measured A/B on the live server (wrk, 1 connection): the gunicorn
+  worker's keep-alive fast path (`qa_service/gunicorn_worker.py`: the thread that answered serves the
+  connection's next request if it comes within 2 ms, instead of two thread hand-offs through gunicorn's
+  poller) took new questions from 3.8–4.2 to 3.3–3.4 ms and cache hits from 0.77–0.80 to 0.46–0.49 ms;
+  the query log queued and written by a background thread (instead of scrubbing and one SQLite transaction
+  inside each request) took cache hits from 1.03 to 0.76–0.78 ms.
+- Where a new question's time goes (14:35, one client): `took_ms` (reading, embedding, search, triage,
+  highlights inside the worker) p50 2.92 ms, of which the int8 encoder ≈ 1.9 ms; HTTP, gunicorn, Flask
+  and JSON ≈ 0.5 ms (wrk p50 3.44 ms).
+- A repeated question is served from the answer cache (`QA_ANSWER_CACHE_SIZE`); with that cache off, the
+  question-embedding cache alone gives 1.14 ms p50 (14:35, wrk).
+- Figures move with the machine's load from other tenants (the floor measured 8.05 ms at 13:04, 9.19 ms at
+  14:21 and 12.3 ms at 11:58 the same day): compare ratios taken in one run, as the table does.
+- `QA_INDEX_KIND=auto` keeps exact search below 100,000 passages and switches to HNSW above (1 M flat search
+  has a p99 of ≈ 200 ms; HNSW ≈ 1.4 ms at recall@10 ≈ 0.9 against exact search).
+- "hybrid retrieval" is what a question costs after its embedding at that size: the vector search of the kind
+  `QA_INDEX_KIND=auto` serves, BM25's top candidates (a partial selection, not a sort of every score) and
+  the word coverage of the candidate pool, read from BM25's posting lists.
+- BM25 is built once, at build time, and saved in the version folder with the corpus words; a worker
+  memory-maps it when it loads the version ("load" column; before, every worker rebuilt it and stemmed every
+  passage on every swap). Vectors and passages are still read into each worker's memory: see
+  docs/DEPLOYMENT.md for the next step at 1 M passages and beyond.
+
+## Encoder choices
+Passages are embedded in full precision once, at build time (onnxruntime fp32; large batches on OpenVINO
+with bf16 matrix units when the CPU has them, cosine ≥ 0.9999 to fp32); the choice is how a question is
+embedded, on every request.
+`scripts/compare_encoders.py` (2026-11-29 12:10 UTC; 68 dev + holdout questions, 1 intra-op thread, in-process):
+
+| question encoder | per question | cosine to fp32 (min / mean) | dev recall@3 / MRR | holdout recall@3 / MRR / answered |
+|---|---|---|---|---|
+| ONNX fp32 (`QA_ENCODER=onnx`) | 4.44 ms | 1.0000 | 1.000 / 0.978 | 0.944 / 0.826 / 1.000 |
+| ONNX int8, smoothed + per-channel (`QA_ENCODER=onnx-int8`, default) | 2.04 ms | 0.9971 / 0.9981 | 1.000 / 0.978 | 0.944 / 0.838 / 1.000 |
+| ONNX int8, plain dynamic quantisation (one scale per activation tensor) | 2.01 ms | 0.9281 / 0.9595 | 1.000 / 0.978 | 0.944 / 0.807 / 0.944 |
+
+The recipe (`onnx_export.quantized`): SmoothQuant factors (α = 0.75) from the activations of the generic
+texts in `qa_service/core/data/calibration.txt` are folded into the fp32 weights (same function, checked by
+a test), then every weight matrix gets per-channel int8 weights and dynamic int8 activations.
+Tried and not adopted (in-process, same machine, same day): sentence-transformers on torch 1 / 2 threads
+14.8 / 9.1 ms; fp32 with the transformer optimizer's fusions 4.1–5.7 ms (no gain, with or without fused
+attention); OpenVINO 2026.4 fp32 7.0 ms, bf16 (AMX) 4.3 ms; per-channel int8 without smoothing 2.0 ms (cosine
+0.986, holdout recall@3 0.889); the same with block-wise int8 (MatMulNBits) on the feed-forward
+down-projections 2.6 ms (cosine 0.993; an earlier recipe); block-wise int8 everywhere
+3.5 ms (cosine 0.999); two intra-op threads 2.4 vs 2.7 ms (and worse under load).
+Also tried at 14:00–14:30 (raw session time per question, same questions): the int8 recipe on an eager-attention
+export fused by the transformer optimizer (QAttention, 124 nodes instead of 825) 1.88 vs 1.95 ms, same
+cosines (min 0.9955), not worth a second export path; per-tensor int8 weights 1.95 ms but cosine min 0.74;
+fixed input shapes (all shape arithmetic folded) slower (2.3 vs 2.0 ms at 24 tokens); OpenVINO bf16 with a
+fixed 16-token shape 1.8 ms. A single-question tokenizer/pooling path and running triage beside the encoder
+in a second thread measured no gain on the live server.
+"""
