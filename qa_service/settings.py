@@ -31,6 +31,13 @@ def _one_of(value: str, valid: tuple[str, ...], var: str) -> tuple[bool, str]:
     return value in valid, f"{var} must be one of {', '.join(valid)}"
 
 
+def _rate(value: str, var: str) -> tuple[bool, str]:
+    ok = not value or bool(
+        re.fullmatch(r"\d+/(second|minute|hour|day)(;\d+/(second|minute|hour|day))*", value.replace(" ", ""))
+    )
+    return ok, f"{var} must look like 120/minute or 120/minute;20/second (empty: no limit)"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the service. Field ``x`` is read from ``QA_X``; the README lists them all."""
@@ -62,6 +69,7 @@ class Settings:
     log_level: str = "INFO"
     cors_origins: str = ""
     rate_limit: str = "120/minute;20/second"
+    staff_rate_limit: str = "3000/minute;100/second"  # requests carrying the admin token (staff scripts)
     rate_limit_storage: str = ""
     trusted_proxies: int = 0
     request_timeout: float = 20.0
@@ -127,16 +135,8 @@ class Settings:
                 "QA_ADMIN_TOKEN must be at least 32 characters "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
             ),
-            (
-                not self.rate_limit
-                or bool(
-                    re.fullmatch(
-                        r"\d+/(second|minute|hour|day)(;\d+/(second|minute|hour|day))*",
-                        self.rate_limit.replace(" ", ""),
-                    )
-                ),
-                "QA_RATE_LIMIT must look like 120/minute or 120/minute;20/second (empty: no limit)",
-            ),
+            _rate(self.rate_limit, "QA_RATE_LIMIT"),
+            _rate(self.staff_rate_limit, "QA_STAFF_RATE_LIMIT"),
             (0 <= self.trusted_proxies <= 5, "QA_TRUSTED_PROXIES must be between 0 and 5"),
             (1 <= self.request_timeout <= 600, "QA_REQUEST_TIMEOUT must be between 1 and 600 seconds"),
             (self.log_retention_days >= 1, "QA_LOG_RETENTION_DAYS must be at least 1"),

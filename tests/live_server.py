@@ -33,6 +33,7 @@ class LiveServer:
             "QA_WORKERS": "2",
             "QA_RELOAD_INTERVAL": "0.5",
             "QA_RATE_LIMIT": "",  # load tests measure the service; limits have their own tests
+            "QA_LOG_LEVEL": "INFO",  # wait_for_workers reads the workers' "is live" lines
             **env,
         }
         self.log = var_dir / "server.log"
@@ -47,17 +48,25 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        return self.wait_for_workers(0, timeout)
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def wait_for_workers(self, since: int = 0, timeout: float = 60) -> LiveServer:
+        """Wait until every worker has loaded an index version (each logs "index version ... is live" once
+        it has), counting log lines written after byte ``since``: not a fixed sleep, and not just the first
+        worker to answer /readyz while another is still loading."""
+        workers = int(self.env.get("QA_WORKERS", "2"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                if self.get("/readyz")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        raise RuntimeError(f"server not ready in {timeout} s: {self.log.read_text()[-2000:]}")
+            text = self.log.read_bytes()[since:].decode("utf-8", "replace") if self.log.exists() else ""
+            if text.count("is live (") >= workers:
+                return self
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {text[-2000:]}")
+            time.sleep(0.1)
+        raise RuntimeError(f"workers not ready in {timeout} s: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -45,6 +45,22 @@ def test_build_index_summarises_and_the_script_is_the_same_code(tmp_path: Path) 
     assert _run(["versions"], tmp_path / "index").stdout.strip().splitlines()[1].startswith("* ")
 
 
+def test_rollback_to_a_damaged_version_is_refused_and_force_overrides(copy_of_index: Path) -> None:
+    from qa_service.runtime.index_files import VECTORS, read_current, versions_dir
+
+    live = read_current(copy_of_index)
+    damaged = f"{live}-halfcopied"
+    shutil.copytree(versions_dir(copy_of_index) / live, versions_dir(copy_of_index) / damaged)
+    vectors = versions_dir(copy_of_index) / damaged / VECTORS
+    vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])  # a copy cut short
+    refused = _run(["rollback", damaged], copy_of_index)
+    assert refused.returncode == 2 and "refused" in refused.stderr and "checksum" in refused.stderr
+    assert read_current(copy_of_index) == live
+    forced = _run(["rollback", damaged, "--force"], copy_of_index)
+    assert forced.returncode == 0 and "without verifying" in forced.stdout
+    assert read_current(copy_of_index) == damaged
+
+
 def test_the_gate_refuses_a_bad_index_and_force_overrides(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

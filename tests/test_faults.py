@@ -86,6 +86,30 @@ def test_a_damaged_new_version_is_refused_and_the_old_one_keeps_serving(
     )
 
 
+def test_a_process_with_nothing_live_serves_the_newest_good_version_while_current_is_damaged(
+    copy_of_index: Path, encoder: Encoder
+) -> None:
+    good = read_current(copy_of_index)
+    _damaged_copy(copy_of_index, "bitflip")
+    bad = read_current(copy_of_index)
+    states: list[bool] = []
+    engine = Engine(encoder, copy_of_index, reload_interval=0)  # a worker (re)started now
+    engine.on_degraded = states.append
+    assert engine.refresh(force=True) is True
+    assert engine.ready and engine.retriever.version == good
+    assert engine.degraded is not None and (engine.degraded.serving, engine.degraded.current) == (good, bad)
+    assert "checksum" in engine.degraded.reason and states == [True]
+    switch_current(copy_of_index, good)  # staff roll back: the worker is no longer degraded
+    assert engine.refresh() is False and engine.degraded is None and states == [True, False]
+
+
+def test_with_no_version_that_verifies_a_process_stays_not_ready(copy_of_index: Path, encoder: Encoder) -> None:
+    only = read_current(copy_of_index)
+    (versions_dir(copy_of_index) / only / PASSAGES).write_text("damaged\n")
+    engine = Engine(encoder, copy_of_index, reload_interval=0)
+    assert engine.refresh(force=True) is False and not engine.ready and engine.degraded is None
+
+
 def _kill_build_after(index: Path, docs: Path, delay: float) -> int:
     env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs)}
     proc = subprocess.Popen(
@@ -196,6 +220,27 @@ def test_the_running_service_keeps_serving_when_a_damaged_version_goes_live(live
     for _ in range(10):
         assert server.ask("What is microneedling?")["index_version"] == good
     assert server.get("/readyz")[0] == 200
+
+
+def test_restarted_workers_serve_the_last_good_version_while_current_names_a_damaged_one(live) -> None:  # noqa: ANN001
+    """A crash, the watchdog or a deploy restarts the workers while CURRENT names a damaged version: they
+    must serve the newest version that verifies, say so in /readyz, and fail no request."""
+    server, index = live
+    good = server.ask("What is microneedling?")["index_version"]
+    _damaged_copy(index, "bitflip")
+    bad = read_current(index)
+    since = server.log_size()
+    for worker in psutil.Process(server.proc.pid).children():
+        worker.kill()
+    server.wait_for_workers(since)  # both replacements have loaded a version
+    statuses = [server.request("POST", "/api/v1/ask", {"question": "Is redness normal?"}) for _ in range(20)]
+    assert [status for status, _, _ in statuses] == [200] * 20
+    assert {json.loads(body)["index_version"] for _, _, body in statuses} == {good}
+    status, ready = server.get("/readyz")
+    assert status == 200 and ready["status"] == "degraded"
+    assert (ready["index_version"], ready["current"]) == (good, bad)
+    metrics = server.get("/metrics")[1]
+    assert "qa_index_degraded 1.0" in metrics
 
 
 def _rss_mb(server: LiveServer) -> list[float]:

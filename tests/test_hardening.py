@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -95,6 +96,40 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(tmp_path: Path, enco
         client.get("/api/v1/search?q=a", headers={"X-Forwarded-For": "1.1.1.1"})
         spoofed = client.get("/api/v1/search?q=a", headers={"X-Forwarded-For": "2.2.2.2"})
         assert spoofed.status_code == expected
+
+
+def test_staff_with_the_admin_token_have_their_own_higher_limit(
+    tmp_path: Path, encoder: Encoder, index_dir: Path
+) -> None:
+    token = "staff-token-0123456789abcdefghijklmnop"
+    settings = Settings.from_env(
+        {},
+        index_dir=index_dir,
+        var_dir=tmp_path,
+        rate_limit="2/minute",
+        staff_rate_limit="50/minute",
+        admin_token=token,
+    )
+    client = create_app(settings, engine=Engine(encoder, index_dir)).test_client()
+    staff = {"Authorization": f"Bearer {token}"}
+    assert [client.get("/api/v1/search?q=pimples", headers=staff).status_code for _ in range(30)] == [200] * 30
+    patients = [client.get("/api/v1/search?q=pimples").status_code for _ in range(3)]
+    assert patients == [200, 200, 429]  # staff requests took nothing from the patients' budget
+    wrong = client.get("/api/v1/search?q=pimples", headers={"Authorization": "Bearer wrong"})
+    assert wrong.status_code == 429  # a wrong token is a patient
+
+
+def test_forwarded_for_without_a_trusted_proxy_is_warned_about_once(
+    tmp_path: Path, encoder: Encoder, index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings.from_env({}, index_dir=index_dir, var_dir=tmp_path, rate_limit="")
+    client = create_app(settings, engine=Engine(encoder, index_dir)).test_client()
+    with caplog.at_level(logging.WARNING, logger="qa_service.web.limits"):
+        client.get("/api/v1/search?q=pimples")
+        assert "QA_TRUSTED_PROXIES=0" not in caplog.text
+        for address in ("1.1.1.1", "2.2.2.2"):
+            client.get("/api/v1/search?q=pimples", headers={"X-Forwarded-For": address})
+    assert caplog.text.count("QA_TRUSTED_PROXIES=0") == 1
 
 
 def test_per_worker_share_of_a_limit() -> None:

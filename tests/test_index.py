@@ -168,3 +168,19 @@ def test_a_version_saved_without_its_lexical_index_still_answers(copy_of_index: 
     assert loaded.lexical is None and loaded.words is None
     result = answer_question(Retriever(loaded, encoder), "Is it normal to get pimples after microneedling?")
     assert result.answered and "pimples" in result.passages[0].text
+
+
+def test_build_progress_is_a_line_per_tenth_when_not_on_a_terminal() -> None:
+    import io
+
+    from qa_service.runtime.progress import progress
+
+    out = io.StringIO()
+    assert list(progress(list(range(37)), "embedding", out)) == list(range(37))
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue() and 9 <= len(lines) <= 11
+    assert lines[-1] == "embedding: 100% (37/37 batches)"
+    assert [int(line.split()[1].rstrip("%")) for line in lines] == sorted(int(x.split()[1][:-1]) for x in lines)
+    out = io.StringIO()
+    list(progress([1], "embedding", out))
+    assert out.getvalue() == "embedding: 100% (1/1 batches)\n"

@@ -75,11 +75,18 @@ def test_an_interrupted_build_leaves_the_live_index_and_no_temporary_folder(
     assert not list(versions_dir(copy_of_index).glob(".tmp-*"))
 
 
-def test_admin_is_off_without_a_token(tmp_path: Path, encoder: Encoder, index_dir: Path) -> None:
+def test_without_a_configured_token_admin_answers_the_same_401(
+    tmp_path: Path, encoder: Encoder, index_dir: Path, client
+) -> None:  # noqa: ANN001
     from qa_service.web import create_app
 
     app = create_app(Settings.from_env({}, index_dir=index_dir, var_dir=tmp_path), engine=Engine(encoder, index_dir))
-    assert app.test_client().get("/admin/stats", headers=AUTH).status_code == 404
+    tokenless = app.test_client()
+    refused = [tokenless.get("/admin/stats", headers=AUTH), tokenless.post("/admin/reload")]
+    assert [r.status_code for r in refused] == [401, 401]
+    configured = client.get("/admin/stats", headers={"Authorization": "Bearer nope"})  # a token is set there
+    assert {r.get_data() for r in refused} == {configured.get_data()}
+    assert refused[0].headers["WWW-Authenticate"] == configured.headers["WWW-Authenticate"]
 
 
 def test_a_short_admin_token_stops_start_up() -> None:

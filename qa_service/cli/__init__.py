@@ -47,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("versions", help="list index versions (* = live)")
     r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")
     r.add_argument("version", nargs="?")
+    r.add_argument("--force", action="store_true", help="switch even if the version does not verify")
     sub.add_parser("serve", help="run the production server (gunicorn)")
     return p
 

@@ -121,7 +121,9 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from qa_service.runtime.index_files import list_versions, read_current, switch_current
+    from qa_service.core.errors import BuildError
+    from qa_service.runtime.index_files import list_versions, read_current
+    from qa_service.runtime.index_load import switch_verified
 
     live = read_current(settings.index_dir)
     versions = list_versions(settings.index_dir)
@@ -132,6 +134,13 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
             print("no older version to roll back to", file=sys.stderr)
             return 1
         target = older[-1]
-    switch_current(settings.index_dir, target)
-    print(f"CURRENT now names {target} (was {live})")
+    try:
+        switch_verified(settings.index_dir, target, encoder(settings), force=args.force)
+    except QAError as exc:
+        if isinstance(exc, BuildError):
+            raise
+        raise BuildError(
+            f"rollback to {target} refused, CURRENT still names {live}: {exc} (--force overrides)"
+        ) from None
+    print(f"CURRENT now names {target} (was {live}){' without verifying it (--force)' if args.force else ''}")
     return 0

@@ -2,7 +2,10 @@
 
 It notices a new ``CURRENT`` cheaply (a stat, at most every ``reload_interval`` seconds), loads the
 new version completely beside the old one and swaps the reference, so requests in flight finish on
-the version they started with. A version that fails to load is refused and the old one kept.
+the version they started with. A version that fails to load is refused and the old one kept; a
+process that has no version yet (a restarted worker) falls back to the newest version that verifies.
+Either way it is *degraded* (serving one version while ``CURRENT`` names another) until a good
+version goes live, and says so (``Engine.degraded``, ``/readyz``, a metric).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa_service.core.answer import Answer, AnswerKey, answer_question
@@ -19,12 +23,21 @@ from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
-from qa_service.runtime.index_files import CURRENT, read_current
+from qa_service.runtime.index_files import CURRENT, list_versions, read_current
 from qa_service.runtime.index_load import load_version
 from qa_service.runtime.lru import LRU
 from qa_service.runtime.query_embeddings import QueryEmbeddings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Degraded:
+    """Serving ``serving`` although ``CURRENT`` names ``current``, which was refused for ``reason``."""
+
+    serving: str
+    current: str
+    reason: str
 
 
 class Engine:
@@ -49,11 +62,13 @@ class Engine:
         self.reload_interval = reload_interval
         self.tuning = tuning
         self.on_swap = on_swap  # (new version, passages, previous version): metrics hook
+        self.on_degraded: Callable[[bool], None] | None = None  # metrics hook
         self._retriever: Retriever | None = None
         self._pointer: tuple[int, int, int] | None = None
         self._last_check = 0.0
         self._lock = threading.Lock()
         self.last_error: str | None = None
+        self.degraded: Degraded | None = None
 
     def _pointer_identity(self) -> tuple[int, int, int] | None:
         try:
@@ -74,28 +89,59 @@ class Engine:
                 return False
             self._pointer = identity
             version = read_current(self.index_dir)
-            if version is None or (self._retriever is not None and version == self._retriever.version):
+            if version is None:
+                return False
+            if self._retriever is not None and version == self._retriever.version:
+                self._set_degraded(None)
                 return False
             try:
-                loaded = load_version(self.index_dir, version, self.encoder)
-                retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
-                _warm_up(retriever)
+                retriever = self._load(version)
             except QAError as exc:
                 self.last_error = str(exc)
-                log.error(
-                    "index version %s refused, still serving %s: %s",
-                    version,
-                    self._retriever.version if self._retriever else "nothing",
-                    exc,
-                )
+                serving = self._retriever.version if self._retriever else None
+                log.error("index version %s refused, still serving %s: %s", version, serving or "nothing", exc)
+                if self._retriever is None:
+                    return self._fall_back(version, str(exc))
+                self._set_degraded(Degraded(self._retriever.version, version, str(exc)))
                 return False
-            previous = self._retriever.version if self._retriever else None
-            self._retriever = retriever
+            self._go_live(retriever)
             self.last_error = None
-            if self.on_swap is not None:
-                self.on_swap(version, len(loaded.passages), previous)
-            log.info("index version %s is live (%d passages)", version, len(loaded.passages))
+            self._set_degraded(None)
             return True
+
+    def _load(self, version: str) -> Retriever:
+        loaded = load_version(self.index_dir, version, self.encoder)
+        retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
+        _warm_up(retriever)
+        return retriever
+
+    def _go_live(self, retriever: Retriever) -> None:
+        previous = self._retriever.version if self._retriever else None
+        self._retriever = retriever
+        if self.on_swap is not None:
+            self.on_swap(retriever.version, len(retriever.passages), previous)
+        log.info("index version %s is live (%d passages)", retriever.version, len(retriever.passages))
+
+    def _fall_back(self, refused: str, reason: str) -> bool:
+        """With nothing to serve, serve the newest version that verifies rather than nothing at all."""
+        for version in reversed(list_versions(self.index_dir)):
+            if version == refused:
+                continue
+            try:
+                retriever = self._load(version)
+            except QAError as exc:
+                log.warning("index version %s cannot serve either: %s", version, exc)
+                continue
+            self._go_live(retriever)
+            self._set_degraded(Degraded(version, refused, reason))
+            log.error("degraded: serving %s because %s (named by CURRENT) was refused", version, refused)
+            return True
+        return False
+
+    def _set_degraded(self, state: Degraded | None) -> None:
+        self.degraded = state
+        if self.on_degraded is not None:
+            self.on_degraded(state is not None)
 
     @property
     def retriever(self) -> Retriever:

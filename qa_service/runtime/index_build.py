@@ -41,9 +41,9 @@ from qa_service.runtime.index_files import (
     read_current,
     read_manifest,
     sha256_file,
-    switch_current,
     versions_dir,
 )
+from qa_service.runtime.index_load import switch_verified
 
 
 @dataclass
@@ -186,7 +186,7 @@ def build_index(
             shutil.rmtree(final, ignore_errors=True)
             raise
         if switch:
-            switch_current(index_dir, version)
+            switch_verified(index_dir, version, encoder)  # what was written is what goes live
             report.switched = True
             report.removed_versions = prune_versions(index_dir, keep_versions)
         report.seconds = time.perf_counter() - started

@@ -17,7 +17,6 @@ from qa_service.core.lexical import LexicalIndex
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.runtime.faiss_store import load_store
 from qa_service.runtime.index_files import (
-    CURRENT,
     LEXICAL,
     PASSAGES,
     VECTORS,
@@ -25,6 +24,7 @@ from qa_service.runtime.index_files import (
     read_current,
     read_manifest,
     sha256_file,
+    switch_current,
     versions_dir,
 )
 
@@ -44,11 +44,13 @@ def check_model(manifest: dict[str, Any], encoder: Encoder, where: Path) -> None
         )
 
 
-def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex:
-    """Load and verify one version completely; raises IndexCorrupt / IndexMismatch / IndexNotReady."""
+def verify_version(index_dir: Path, version: str, encoder: Encoder) -> dict[str, Any]:
+    """Check a version without loading it: it exists, its manifest names the configured model's weights,
+    and every file matches its checksum. Returns the manifest; raises IndexCorrupt / IndexMismatch /
+    IndexNotReady with a message that says what is wrong."""
     folder = versions_dir(index_dir) / version
     if not folder.is_dir():
-        raise IndexNotReady(f"index version {version!r} named by {index_dir / CURRENT} does not exist")
+        raise IndexNotReady(f"index version {version!r} does not exist in {versions_dir(index_dir)}")
     manifest = read_manifest(folder)
     check_model(manifest, encoder, folder)
     files = manifest.get("files") or {}
@@ -58,6 +60,22 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
             raise IndexCorrupt(f"{path} is missing; rebuild the index")
         if sha256_file(path) != files.get(name):
             raise IndexCorrupt(f"{path} does not match the checksum in its manifest (damaged file); rebuild")
+    return manifest
+
+
+def switch_verified(index_dir: Path, version: str, encoder: Encoder, *, force: bool = False) -> None:
+    """Point ``CURRENT`` at ``version`` only once it verifies (``force``: switch anyway, e.g. a staff
+    member's deliberate choice); a refused switch leaves ``CURRENT`` as it was."""
+    if not force:
+        verify_version(index_dir, version, encoder)
+    switch_current(index_dir, version)
+
+
+def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex:
+    """Load and verify one version completely; raises IndexCorrupt / IndexMismatch / IndexNotReady."""
+    folder = versions_dir(index_dir) / version
+    manifest = verify_version(index_dir, version, encoder)
+    files = manifest.get("files") or {}
     vectors = load_store(folder / VECTORS)
     try:
         with (folder / PASSAGES).open(encoding="utf-8") as fh:

@@ -15,6 +15,7 @@ import numpy as np
 
 from qa_service.core.errors import ConfigError
 from qa_service.runtime.openvino_session import OpenVinoSession
+from qa_service.runtime.progress import progress as _progress
 
 log = logging.getLogger(__name__)
 BULK_MIN_TEXTS = 256  # below this, OpenVINO's import and compile (~0.9 s) would cost more than it saves
@@ -119,11 +120,7 @@ class OnnxEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         starts = range(0, len(order), batch_size)
-        if progress:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, desc="embedding", unit="batch")
-        for start in starts:
+        for start in _progress(starts, "embedding") if progress else starts:
             chunk = order[start : start + batch_size]
             out[chunk] = self._batch([texts[i] for i in chunk], session)
         return np.ascontiguousarray(out)

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(settings.log_level)
     engine = engine or wiring.make_engine(settings)
     engine.on_swap = observability.record_index
+    engine.on_degraded = observability.record_degraded
     engine.refresh(force=True)
     if not engine.ready:
         log.warning("starting without an index (%s); /readyz answers 503 until one is built", engine.last_error)

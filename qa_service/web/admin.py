@@ -1,27 +1,23 @@
 """The ``/admin`` blueprint for staff: analytics summary and forced index reload, behind a bearer token.
 
-Enabled only when QA_ADMIN_TOKEN is set (32+ characters); every auth failure looks the same.
+Usable only when QA_ADMIN_TOKEN is set (32+ characters). Without a configured token every admin request
+is refused exactly like a request with a wrong token (401, one problem body): a client cannot tell the
+two apart, and the OpenAPI description holds in both set-ups.
 """
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from qa_service.web.errors import problem
+from qa_service.web.staff import is_staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
 def _authenticate() -> Response | None:
-    token = current_app.extensions["qa_settings"].admin_token
-    if not token:
-        return problem(404, "Not Found", "The requested URL was not found on the server.")
-    header = request.headers.get("Authorization", "")
-    supplied = header[7:] if header[:7].lower() == "bearer " else ""
-    if not hmac.compare_digest(supplied.encode(), token.encode()):
+    if not is_staff():
         response = problem(401, "Unauthorized", "A valid bearer token is required.", "unauthorized")
         response.headers["WWW-Authenticate"] = 'Bearer realm="qa-service admin"'
         return response

@@ -173,6 +173,16 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
     engine = _engine()
-    if engine.ready:
+    if not engine.ready:
+        return jsonify({"status": "not ready", "detail": "no valid index is loaded"}), 503
+    degraded = engine.degraded
+    if degraded is None:
         return jsonify({"status": "ready", "index_version": engine.retriever.version})
-    return jsonify({"status": "not ready", "detail": "no valid index is loaded"}), 503
+    return jsonify(
+        {
+            "status": "degraded",
+            "index_version": degraded.serving,
+            "current": degraded.current,
+            "detail": f"CURRENT names {degraded.current}, which was refused: {degraded.reason}",
+        }
+    )

@@ -4,7 +4,12 @@ Rate limits count per client address. With the default in-memory storage each gu
 its own, so the configured limit is divided by the number of workers (a client whose requests spread
 over workers gets about the configured limit; one pinned to a worker by keep-alive gets its share).
 Set QA_RATE_LIMIT_STORAGE (e.g. redis://host:6379 or memcached://host:11211) to count exactly across
-workers and replicas.
+workers and replicas. Requests carrying the admin token (staff scripts) count against their own, higher
+limit (QA_STAFF_RATE_LIMIT), never against the patients'.
+
+Behind a reverse proxy every request comes from the proxy's address: unless QA_TRUSTED_PROXIES says how
+many proxies add X-Forwarded-For, all patients share one budget. A worker that sees X-Forwarded-For while
+QA_TRUSTED_PROXIES=0 logs one warning saying so.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from qa_service.settings import Settings
+from qa_service.web.staff import is_staff
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +49,14 @@ def install(app: Flask, settings: Settings, processes: int = 0) -> Limiter | Non
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
         )
-    if not settings.rate_limit:
+    else:
+        app.before_request(ForwardedWarning())
+    if not settings.rate_limit and not settings.staff_rate_limit:
         return None
     storage = settings.rate_limit_storage or "memory://"
-    limit = settings.rate_limit
+    patients, staff = settings.rate_limit, settings.staff_rate_limit
     if storage == "memory://" and processes > 1:
-        limit = per_worker(limit, processes)
+        patients, staff = (per_worker(limit, processes) if limit else "" for limit in (patients, staff))
     limiter = Limiter(
         get_remote_address,
         app=app,
@@ -57,9 +66,34 @@ def install(app: Flask, settings: Settings, processes: int = 0) -> Limiter | Non
         strategy="moving-window",
     )
     for endpoint in ("api.ask", "api.search", "api.feedback", "api.info"):
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(limit)(view)  # type: ignore[assignment]
+        view: Any = app.view_functions[endpoint]
+        if patients:
+            view = limiter.limit(patients, exempt_when=is_staff)(view)
+        if staff:  # staff count apart from patients, under their own key
+            view = limiter.limit(staff, key_func=_staff_key, exempt_when=lambda: not is_staff())(view)
+        app.view_functions[endpoint] = view
     return limiter
+
+
+def _staff_key() -> str:
+    return "staff:" + get_remote_address()
+
+
+class ForwardedWarning:
+    """Logs once per process that X-Forwarded-For arrives while no proxy is trusted (QA_TRUSTED_PROXIES=0):
+    every patient behind that proxy then shares the proxy's one rate-limit budget."""
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    def __call__(self) -> None:
+        if not self.warned and "X-Forwarded-For" in request.headers:
+            self.warned = True
+            log.warning(
+                "requests carry X-Forwarded-For but QA_TRUSTED_PROXIES=0: the proxy's address is taken as the "
+                "client's, so every client behind it shares one rate limit; set QA_TRUSTED_PROXIES to the "
+                "number of proxies in front of the service"
+            )
 
 
 class Watchdog:

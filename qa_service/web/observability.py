@@ -42,6 +42,11 @@ ANSWERS = Counter("qa_answers_total", "Questions by outcome", ["outcome"])
 URGENT = Counter("qa_urgent_total", "Questions triaged as urgent or emergency", ["level"])
 INDEX_INFO = Gauge("qa_index_info", "Live index version (value 1) per worker", ["version"], multiprocess_mode="livemax")
 PASSAGES = Gauge("qa_index_passages", "Passages in the live index", multiprocess_mode="livemax")
+DEGRADED = Gauge(
+    "qa_index_degraded",
+    "1 while a worker serves another version than the one CURRENT names (refused as damaged or foreign)",
+    multiprocess_mode="livemax",
+)
 
 
 def record_answer(answer: Answer) -> None:
@@ -55,6 +60,10 @@ def record_index(version: str, passages: int, previous: str | None) -> None:
         INDEX_INFO.labels(previous).set(0)
     INDEX_INFO.labels(version).set(1)
     PASSAGES.set(passages)
+
+
+def record_degraded(degraded: bool) -> None:
+    DEGRADED.set(1 if degraded else 0)
 
 
 def metrics_response() -> Response:
