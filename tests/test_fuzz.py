@@ -16,11 +16,15 @@ from tests.conftest import ADMIN_TOKEN
 from tests.live_server import LiveServer
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=["admin token", "no admin token"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, index_dir: Path
+) -> Iterator[LiveServer]:
+    """The service as a clinic runs it with staff access, and without (admin routes then answer 401 too)."""
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(index_dir, root / "index")
-    live = LiveServer(root / "index", root / "var", QA_ADMIN_TOKEN=ADMIN_TOKEN).start()
+    token = {"QA_ADMIN_TOKEN": ADMIN_TOKEN} if request.param == "admin token" else {}
+    live = LiveServer(root / "index", root / "var", **token).start()
     yield live
     live.stop()
 
