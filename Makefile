@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup browser serve test test-reliability bench build-index eval lint lock clean
+.PHONY: setup browser services serve test test-reliability bench build-index eval lint lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 	@test -f $(AXE) || (cd tests/browser && npm ci --silent --no-audit --no-fund)
 
+services:
+	@command -v nginx >/dev/null && command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql redis-server nginx; }
+
 serve: setup
 	$(BIN)/qa-service build-index --if-missing
 	$(BIN)/qa-service serve
@@ -29,8 +33,9 @@ serve: setup
 test: setup browser lint
 	$(BIN)/python -m pytest -m "not reliability"
 
-# Heavy reliability tests: fuzzing at full count (>= 5,000 requests), swap under load, memory over 20,000 requests.
-test-reliability: setup
+# Heavy reliability tests: fuzzing at full count (>= 5,000 requests), swap under load, memory over 20,000 requests,
+# two replicas behind nginx on PostgreSQL and Redis (Debian's packages, installed here when missing).
+test-reliability: setup services
 	$(BIN)/python -m pytest -m reliability -s
 
 # Benchmark figures (docs/PERFORMANCE.md); wrk from Debian for the concurrent load.

@@ -76,6 +76,7 @@ class Settings:
     admin_token: str = field(default="", repr=False)
     var_dir: Path = field(default_factory=lambda: _here("var"))
     query_log: bool = True
+    database_url: str = field(default="", repr=False)  # postgresql://… : the query log shared by replicas
     log_retention_days: int = 90
     gate_set: str = field(default_factory=lambda: str(_here("content", "gate_questions.jsonl")))  # "": no gate
     gate_min_recall_at_3: float = 0.9
@@ -134,6 +135,10 @@ class Settings:
                 not self.admin_token or len(self.admin_token) >= 32,
                 "QA_ADMIN_TOKEN must be at least 32 characters "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
+            ),
+            (
+                not self.database_url or self.database_url.startswith(("postgresql://", "postgres://")),
+                "QA_DATABASE_URL must be a PostgreSQL URL like postgresql://user:password@host:5432/qa (empty: SQLite)",
             ),
             _rate(self.rate_limit, "QA_RATE_LIMIT"),
             _rate(self.staff_rate_limit, "QA_STAFF_RATE_LIMIT"),

@@ -8,7 +8,6 @@ every front end. Heavy imports (onnxruntime, FAISS) happen inside the functions:
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING
 
 from qa_service.core.tuning import Tuning
@@ -58,11 +57,12 @@ def make_query_log(settings: Settings) -> QueryLog | None:
     """The query log, or None when disabled or unavailable (it must never keep a worker from answering)."""
     if not settings.query_log:
         return None
+    from qa_service.runtime.log_store import LogStoreError, open_log_store
     from qa_service.runtime.query_log import QueryLog
 
     try:
-        return QueryLog(settings.var_dir / "analytics.sqlite3", settings.log_retention_days)
-    except sqlite3.Error as exc:
+        return QueryLog(open_log_store(settings.database_url, settings.var_dir), settings.log_retention_days)
+    except LogStoreError as exc:
         log.error("query log unavailable in this worker (%s); answering without it", exc)
         return None
 

@@ -21,10 +21,39 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LiveServer:
+class Client:
+    """JSON over HTTP to a base URL: a live server, or nginx in front of several."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 30
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback test server
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def get(self, path: str) -> tuple[int, Any]:
+        status, _, raw = self.request("GET", path)
+        return status, json.loads(raw) if raw.startswith((b"{", b"[")) else raw.decode()
+
+    def ask(self, question: str, **extra: Any) -> dict[str, Any]:
+        status, _, raw = self.request("POST", "/api/v1/ask", {"question": question, **extra})
+        assert status == 200, raw
+        return json.loads(raw)
+
+
+class LiveServer(Client):
     def __init__(self, index_dir: Path, var_dir: Path, **env: str) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(f"http://127.0.0.1:{self.port}")
         self.env = {
             **os.environ,
             "QA_INDEX_DIR": str(index_dir),
@@ -36,6 +65,7 @@ class LiveServer:
             "QA_LOG_LEVEL": "INFO",  # wait_for_workers reads the workers' "is live" lines
             **env,
         }
+        self.env_index = index_dir
         self.log = var_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -75,25 +105,3 @@ class LiveServer:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def request(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 30
-    ) -> tuple[int, dict[str, str], bytes]:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback test server
-                return resp.status, dict(resp.headers), resp.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, dict(exc.headers), exc.read()
-
-    def get(self, path: str) -> tuple[int, Any]:
-        status, _, raw = self.request("GET", path)
-        return status, json.loads(raw) if raw.startswith((b"{", b"[")) else raw.decode()
-
-    def ask(self, question: str, **extra: Any) -> dict[str, Any]:
-        status, _, raw = self.request("POST", "/api/v1/ask", {"question": question, **extra})
-        assert status == 200, raw
-        return json.loads(raw)

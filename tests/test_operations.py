@@ -17,6 +17,7 @@ from qa_service.core.privacy import scrub
 from qa_service.runtime.engine import Engine
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_files import build_lock, list_versions, read_current, versions_dir
+from qa_service.runtime.log_store_sqlite import SqliteLogStore
 from qa_service.runtime.query_log import QueryLog
 from qa_service.settings import Settings
 from tests.conftest import ADMIN_TOKEN, DOCUMENTS
@@ -173,10 +174,10 @@ def _answer(question: str, *, answered: bool) -> Answer:
 
 
 def test_old_entries_are_deleted_after_the_retention_period(tmp_path: Path) -> None:
-    store = QueryLog(tmp_path / "a.sqlite3", retention_days=90)
+    store = QueryLog(SqliteLogStore(tmp_path / "a.sqlite3"), retention_days=90)
     store.record_query(_answer("old", answered=False))
     assert store.flush() == 1
-    db = store._connect()
+    db = store.store.connection()
     db.execute("UPDATE queries SET ts = ts - 91 * 86400")
     store.record_query(_answer("new", answered=True))
     assert store.purge() == 1
@@ -203,7 +204,7 @@ def test_queued_questions_are_written_scrubbed_by_the_background_writer(tmp_path
     import sqlite3
     import time
 
-    store = QueryLog(tmp_path / "a.sqlite3", flush_interval=0.05)
+    store = QueryLog(SqliteLogStore(tmp_path / "a.sqlite3"), flush_interval=0.05)
     for n in range(3):
         question = f"call me at 514-555-0199 ({n})"
         store.record_query(_answer(question, answered=True))
@@ -219,7 +220,7 @@ def test_queued_questions_are_written_scrubbed_by_the_background_writer(tmp_path
 def _open_store(path: str, results, barrier) -> None:  # noqa: ANN001 - runs in a child process
     barrier.wait()
     try:
-        QueryLog(Path(path))
+        QueryLog(SqliteLogStore(Path(path)))
         results.put("ok")
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         results.put(repr(exc))

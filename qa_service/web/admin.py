@@ -7,11 +7,15 @@ two apart, and the OpenAPI description holds in both set-ups.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from qa_service.runtime.log_store import LogStoreError
 from qa_service.web.errors import problem
 from qa_service.web.staff import is_staff
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
@@ -32,7 +36,14 @@ def stats() -> Response:
         return problem(400, "Bad request", "days must be an integer between 1 and 3650", "bad-request")
     if query_log is None:
         return problem(404, "Not Found", "The query log is disabled (QA_QUERY_LOG=false).")
-    response = jsonify(query_log.stats(days=int(days)))
+    try:
+        summary = query_log.stats(days=int(days))
+    except LogStoreError as exc:
+        log.error("query log unreadable: %s", exc)
+        response = problem(503, "Service unavailable", "The query log cannot be read now; try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response
+    response = jsonify(summary)
     response.headers["Cache-Control"] = "no-store"
     return response
 
