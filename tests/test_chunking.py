@@ -95,3 +95,40 @@ def test_plain_text_articles_get_sections_from_short_heading_lines(encoder: Enco
     passages = chunk_document(doc, encoder.count_tokens, 200)
     assert [p.section for p in passages] == ["Seed", "Why Pimples Occur"]
     assert passages[1].text == "The needles cause inflammation. It fades."
+
+
+LEAD_IN_ARTICLE = """# Aftercare
+
+## After the peel
+
+Peeling usually starts on day three and ends by day seven. To care for your skin, follow these steps:
+
+- Moisturise: apply a bland cream twice a day.
+- Protect: wear a mineral sunscreen outdoors.
+
+## When to call us
+
+Call the clinic in these cases:
+
+- Blisters: fluid-filled bumps are not expected.
+
+Most people heal without any problem.
+"""
+
+
+def test_a_paragraph_that_only_announces_a_list_is_not_a_passage(encoder: Encoder) -> None:
+    doc = parse_document("peel.md", LEAD_IN_ARTICLE.encode())
+    passages = chunk_document(doc, encoder.count_tokens, 200)
+    texts = [p.text for p in passages]
+    assert "Call the clinic in these cases:" not in texts
+    # a paragraph with more to say before its lead-in stays whole; the list items are untouched
+    assert (
+        "Peeling usually starts on day three and ends by day seven. To care for your skin, follow these steps:" in texts
+    )
+    assert (
+        "Moisturise: apply a bland cream twice a day." in texts
+        and "Blisters: fluid-filled bumps are not expected." in texts
+    )
+    assert "Most people heal without any problem." in texts
+    for p in passages:
+        assert doc.text[p.start : p.end] == p.text

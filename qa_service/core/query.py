@@ -19,6 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
 from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
+from qa_service.core.tuning import STEPS
 
 _FRENCH_MARKERS = {
     "est",
@@ -147,6 +148,9 @@ def lexicon() -> Lexicon:
     )
 
 
+_NO_LEXICON = Lexicon({}, {}, {}, (), ())  # the reading without lay words and French (ablation)
+
+
 def _french_inflection(word: str, lex: Lexicon) -> str | None:
     """Translation of an inflected French word ("empirent") through a lexicon entry's stem ("empir")."""
     if len(word) < 5:
@@ -212,21 +216,22 @@ class QueryReader:
         best = process.extractOne(word, self._targets, scorer=Levenshtein.distance, score_cutoff=limit)
         return best[0] if best else word
 
-    def read(self, question: str, language: str | None = None) -> Query:
+    def read(self, question: str, language: str | None = None, steps: frozenset[str] = STEPS) -> Query:
+        """``steps``: which reading steps run (all by default; fewer for the ablation in docs/QUALITY.md)."""
         lang = language or detect_language(question)
-        lex = lexicon()
+        lex = lexicon() if "lexicon" in steps else _NO_LEXICON
         tokens = [fold(w) for _, _, w in words(question)]
         # "micro needling" -> "microneedling" when the joined word is the corpus's own.
         joined: list[str] = []
         i = 0
         while i < len(tokens):
-            if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self.vocab:
+            if "spelling" in steps and i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self.vocab:
                 joined.append(tokens[i] + tokens[i + 1])
                 i += 2
             else:
                 joined.append(tokens[i])
                 i += 1
-        corrected = [self._correct(t, lang) for t in joined]
+        corrected = [self._correct(t, lang) for t in joined] if "spelling" in steps else joined
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
 
         rendered: list[str] = []  # the English reading of the question, for the encoder
@@ -261,9 +266,11 @@ class QueryReader:
         if expansions:
             dense_text = f"{dense_text} ({' '.join(expansions)})"
         unique = tuple(dict.fromkeys(s for group in concepts for s in group))
-        answer_type = next((a for a in lex.answer_types if a.asked_by(question)), None)
+        answer_type = next((a for a in lexicon().answer_types if a.asked_by(question)), None)
+        answer_type = answer_type if "answer_types" in steps else None
         asked = set(corrected)
-        uncovered = tuple(sorted(next(iter(sorted(g))) for g in lex.subjects if g & asked and not g & self.vocab))
+        subjects = lexicon().subjects if "uncovered" in steps else ()
+        uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
         return Query(
             question,
             lang,

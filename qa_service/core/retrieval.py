@@ -15,6 +15,8 @@ import numpy as np
 
 from qa_service.core.chunking import Passage
 from qa_service.core.encoder import Encoder, QueryEmbedder
+from qa_service.core.evidence import RRF_K, Evidence
+from qa_service.core.fusion import blend, confidence, convex, learned_fusion, rrf
 from qa_service.core.highlights import passage_terms
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.loaded_index import LoadedIndex
@@ -22,7 +24,6 @@ from qa_service.core.query import AnswerType, Query, QueryReader
 from qa_service.core.terms import content_stems
 from qa_service.core.tuning import Tuning
 
-RRF_K = 60
 ANSWER_TYPE_PENALTY = 0.2
 
 
@@ -39,14 +40,13 @@ class Hit:
     also_in: list[Passage] = field(default_factory=list)
 
 
-def confidence(cosine: float, coverage: float) -> float:
-    """Probability-like confidence in [0, 1] from the semantic and the lexical evidence.
+@lru_cache(maxsize=100_000)
+def _title_stems(title: str, language: str) -> frozenset[str]:
+    return frozenset(content_stems(title, language))
 
-    A logistic over both signals: a passage must be close in meaning AND share the question's
-    informative words (or their synonyms/translations) to be called an answer.
-    """
-    z = 8.0 * (cosine - 0.35) + 4.0 * (coverage - 0.5)
-    return 1.0 / (1.0 + math.exp(-z))
+
+def _share(part: frozenset[str], whole: set[str]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
 
 
 class Retriever:
@@ -78,16 +78,14 @@ class Retriever:
         )
 
     def read(self, question: str, language: str | None = None) -> Query:
-        return self.reader.read(question, language)
+        return self.reader.read(question, language, self.tuning.steps)
 
     def _vector(self, row: int) -> np.ndarray:
         return self.loaded.vectors.vector(row)
 
-    def search(self, query: Query, top_k: int) -> list[Hit]:
-        """The ``top_k`` best distinct passages, best first, each with its confidence."""
+    def evidence(self, query: Query, top_k: int) -> Evidence:
+        """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads."""
         n = len(self.passages)
-        if n == 0:
-            return []
         depth = min(n, max(self.tuning.candidates, top_k * 5))
         qvec = self.embed_query(query.dense_text)
         cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
@@ -99,36 +97,68 @@ class Retriever:
             lexical_rows, lexical_scores = self.lexical.top(query.stems, depth)
         lexical_order = [int(r) for r in lexical_rows]
         lexical_rank = {r: i for i, r in enumerate(lexical_order)}
-        bm25 = dict(zip(lexical_order, (float(s) for s in lexical_scores), strict=True))
-
+        top_bm25 = float(lexical_scores[0]) if len(lexical_scores) and lexical_scores[0] > 0 else 1.0
+        bm25 = {r: float(s) / top_bm25 for r, s in zip(lexical_order, lexical_scores, strict=True)}
         pool = sorted(set(list(cosine)[:depth]) | set(lexical_order))
         for r in lexical_order:  # exact cosine for lexical-only candidates of a large corpus
             if r not in cosine:
                 cosine[r] = float(self._vector(r) @ qvec[0])
-        top_bm25 = float(lexical_scores[0]) if len(lexical_scores) else 0.0
-        coverage = self.lexical.coverage(query.concepts, query.weights, pool)
+        asked = set(query.stems)
+        return Evidence(
+            rows=pool,
+            cosine=np.array([cosine[r] for r in pool]),
+            dense_rank=np.array([dense_rank.get(r, depth) for r in pool], dtype=np.float64),
+            bm25=np.array([bm25.get(r, 0.0) for r in pool]),
+            lexical_rank=np.array([lexical_rank.get(r, depth) for r in pool], dtype=np.float64),
+            coverage=self.lexical.coverage(query.concepts, query.weights, pool),
+            title=np.array([_share(self._title_stems(r), asked) for r in pool]),
+        )
+
+    def search(self, query: Query, top_k: int) -> list[Hit]:
+        """The ``top_k`` best distinct passages, best first, each with its confidence."""
+        if not self.passages:
+            return []
+        evidence = self.evidence(query, top_k)
+        learned = self.tuning.mode == "hybrid" and self.tuning.fusion == "learned"
+        scores = self._fuse(evidence).tolist()
         scored: list[Hit] = []
-        for r, cov in zip(pool, coverage.tolist(), strict=True):
-            if self.tuning.mode == "dense":
-                score = cosine[r]
-            elif self.tuning.mode == "lexical":
-                score = bm25.get(r, 0.0)
-            elif self.tuning.fusion == "rrf":
-                score = 1.0 / (RRF_K + dense_rank.get(r, depth) + 1) + 1.0 / (RRF_K + lexical_rank.get(r, depth) + 1)
-            else:
-                score = 0.7 * cosine[r] + 0.3 * (bm25.get(r, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
-            conf = confidence(cosine[r], cov)
+        for i, r in enumerate(evidence.rows):
+            cos, cov = float(evidence.cosine[i]), float(evidence.coverage[i])
+            score = scores[i]
+            conf = score if learned else confidence(cos, cov)
             kind = query.answer_type
             if kind is not None and self.tuning.mode == "hybrid":
-                if self._holds(kind, r):
-                    score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1  # gives the asked fact
+                if self._holds(kind, r):  # gives the asked fact
+                    score += 1.0 / (RRF_K + 1) if self.tuning.fusion == "rrf" else 0.1
+                    conf = math.sqrt(conf) if learned else conf
                 elif kind.required:
                     conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
             if query.uncovered:
                 conf *= ANSWER_TYPE_PENALTY  # names a subject (laser, makeup...) no article mentions
-            scored.append(Hit(self.passages[r], r, score, cosine[r], cov, conf))
+            scored.append(Hit(self.passages[r], r, conf if learned else score, cos, cov, conf))
         scored.sort(key=lambda h: (-h.score, h.row))
+        if "duplicates" not in self.tuning.steps:
+            return scored[:top_k]
         return self._collapse_duplicates(scored, top_k)
+
+    def _fuse(self, evidence: Evidence) -> np.ndarray:
+        """One score per candidate from the dense and the lexical evidence, as ``tuning`` says."""
+        mode, fusion, weight = self.tuning.mode, self.tuning.fusion, self.tuning.lexical_weight
+        if mode == "dense":
+            return evidence.cosine
+        if mode == "lexical":
+            return evidence.bm25
+        if fusion == "rrf":
+            return rrf(evidence, weight)
+        if fusion == "blend":
+            return blend(evidence)
+        if fusion == "convex":
+            return convex(evidence, weight)
+        return learned_fusion().probability(evidence)
+
+    def _title_stems(self, row: int) -> frozenset[str]:
+        passage = self.passages[row]
+        return _title_stems(passage.document_title, passage.language)
 
     def _holds(self, kind: AnswerType, row: int) -> bool:
         key = (kind.name, row)

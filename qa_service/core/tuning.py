@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODES = ("hybrid", "dense", "lexical")  # QA_RETRIEVAL_MODE
-FUSIONS = ("rrf", "blend")  # QA_FUSION
+# Steps of reading and ranking that can be switched off, one at a time, to measure what each earns.
+STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates"})
+FUSIONS = ("rrf", "blend", "convex")  # QA_FUSION
 DUPLICATE_COSINE = 0.85
 DUPLICATE_JACCARD = 0.55
 
@@ -17,5 +19,7 @@ class Tuning:
     mode: str = "hybrid"
     fusion: str = "rrf"
     candidates: int = 50
+    lexical_weight: float = 1.0  # the lexical list's weight against the dense one's 1 (rrf, convex)
     duplicate_cosine: float = DUPLICATE_COSINE
     duplicate_jaccard: float = DUPLICATE_JACCARD
+    steps: frozenset[str] = STEPS

@@ -1,0 +1,41 @@
+"""The evidence about each candidate passage of a question, gathered once and read by every fusion.
+
+Dense search gives cosines and ranks; BM25 gives scores and ranks; the passage's own words give the share
+of the question it covers; the document's title gives how much of its subject the question names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = ("cosine", "cosine_gap", "bm25", "coverage", "dense_rrf", "lexical_rrf", "title")
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Rows of the candidate passages and, for each, the figures of FEATURES (a row of ``matrix``)."""
+
+    rows: list[int]
+    cosine: np.ndarray  # inner product of question and passage vectors
+    dense_rank: np.ndarray  # 0-based rank in the dense list (depth when absent)
+    bm25: np.ndarray  # BM25 score / the best BM25 score of the question (0 when absent)
+    lexical_rank: np.ndarray  # 0-based rank in the lexical list (depth when absent)
+    coverage: np.ndarray  # weighted share of the question's words the passage holds
+    title: np.ndarray  # share of the document title's words the question names
+
+    def matrix(self) -> np.ndarray:
+        """The features, one row per candidate, in the order of FEATURES."""
+        gap = self.cosine - (self.cosine.max() if len(self.cosine) else 0.0)
+        columns = (
+            self.cosine,
+            gap,
+            self.bm25,
+            self.coverage,
+            1.0 / (1.0 + self.dense_rank),
+            1.0 / (1.0 + self.lexical_rank),
+            self.title,
+        )
+        return np.stack(columns, axis=1) if len(self.rows) else np.zeros((0, len(FEATURES)))
