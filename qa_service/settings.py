@@ -62,7 +62,7 @@ class Settings:
     max_top_k: int = 20
     min_confidence: float = 0.5
     retrieval_mode: str = "hybrid"
-    fusion: str = "rrf"
+    fusion: str = "learned"
     reload_interval: float = 2.0
     query_cache_size: int = 2048
     answer_cache_size: int = 1024

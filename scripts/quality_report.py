@@ -1,57 +1,72 @@
 #!/usr/bin/env python3
-"""Quality figures for docs/QUALITY.md: a plain-dense baseline, each retrieval mode, and a threshold sweep.
+"""Quality figures for docs/QUALITY.md: both benchmarks' check halves, plain BM25 and plain dense beside
+every fusion of the service, and the ablation of each reading step, in one run. Prints; asserts nothing.
 
-Usage: scripts/quality_report.py [SET.jsonl ...]   (default: tests/data/dev_questions.jsonl)
-Runs on the live index (QA_INDEX_DIR); prints tables, asserts nothing.
+    python scripts/quality_report.py ../shared/eval/consumer-health [--split check] [--work /tmp/chwork]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from qa_service.core.answer import Answer, AnswerPassage, PassageRef, answer_question
-from qa_service.core.evaluation import evaluate, format_table, load_set
-from qa_service.core.highlights import Highlights
-from qa_service.core.retrieval import Retriever
-from qa_service.core.tuning import Tuning
-from qa_service.runtime.index_load import load_current
-from qa_service.runtime.torch_encoder import SentenceTransformerEncoder
-from qa_service.settings import Settings
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
+from qa_service.cli.benchmark_command import format_rows  # noqa: E402
+from qa_service.core.benchmark import clinic_benchmark, load_beir  # noqa: E402
+from qa_service.core.documents import load_documents  # noqa: E402
+from qa_service.core.evaluation import load_set  # noqa: E402
+from qa_service.core.tuning import STEPS, Tuning  # noqa: E402
+from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service  # noqa: E402
+from qa_service.runtime.index_build import build_index  # noqa: E402
+from qa_service.runtime.index_load import load_version  # noqa: E402
+from qa_service.settings import Settings  # noqa: E402
+from qa_service.wiring import load_encoder  # noqa: E402
 
-def plain_dense(retriever: Retriever, question: str) -> Answer:
-    """What a straightforward implementation does: embed the raw question, top-10 by cosine."""
-    scores, rows = retriever.loaded.vectors.search(retriever.encoder.encode_queries([question]), 10)
-    hits = [(float(s), retriever.passages[int(r)]) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-    passages = tuple(AnswerPassage(PassageRef.of(p), p.text, s, s, Highlights((0, len(p.text)), ())) for s, p in hits)
-    answered = bool(hits) and hits[0][0] >= 0.5
-    return Answer(question, answered, None, passages, None, "", "en", retriever.version)
+VARIANTS = {
+    "rrf": Tuning(fusion="rrf"),
+    "convex": Tuning(fusion="convex", lexical_weight=0.3),
+    "learned": Tuning(fusion="learned"),
+}
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("consumer_health", type=Path)
+    ap.add_argument("--split", default="check", choices=("all", "tune", "check"))
+    ap.add_argument("--work", type=Path, help="folder to keep the consumer-health index in between runs")
+    args = ap.parse_args()
     settings = Settings.from_env()
-    sets = [Path(p) for p in sys.argv[1:]] or [Path("tests/data/dev_questions.jsonl")]
-    encoder = SentenceTransformerEncoder(settings.model)
-    loaded = load_current(settings.index_dir, encoder)
-    for path in sets:
-        items = load_set(path)
-        print(f"\n== {path} ({len(items)} questions), index {loaded.version}")
-        base = Retriever(loaded, encoder)
-        print("\nplain dense (raw question, cosine >= 0.5, no triage):")
-        print(format_table(evaluate(items, lambda q, lang, base=base: plain_dense(base, q))))
-        for mode, fusion in (("dense", "rrf"), ("lexical", "rrf"), ("hybrid", "rrf"), ("hybrid", "blend")):
-            r = Retriever(loaded, encoder, Tuning(mode=mode, fusion=fusion))
-            print(f"\n{mode} {fusion if mode == 'hybrid' else ''}:")
-            print(format_table(evaluate(items, lambda q, lang, r=r: answer_question(r, q, top_k=10))))
-        print("\nthreshold sweep (hybrid rrf): threshold, answered rate on answerable, out-of-scope rejection")
-        responses = [(it, answer_question(base, it.question, top_k=1)) for it in items]
-        for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-            ans = [r for it, r in responses if it.kind == "answerable"]
-            oos = [r for it, r in responses if it.kind == "out_of_scope"]
-            answered = sum((r.top_confidence or 0.0) >= threshold for r in ans)
-            rejected = sum((r.top_confidence or 0.0) < threshold for r in oos)
-            print(f"  {threshold:.1f}  {answered / max(1, len(ans)):.3f}  {rejected / max(1, len(oos)):.3f}")
+    encoder = load_encoder(settings, threads=2)
+    public = load_beir(args.consumer_health)
+    public_index = corpus_index(public, encoder, args.work or Path(tempfile.mkdtemp()), settings.chunk_tokens)
+    clinic_dir = Path(tempfile.mkdtemp(prefix="qa-quality-"))
+    docs, _ = load_documents(ROOT / "tests" / "data" / "documents")
+    clinic_index = load_version(clinic_dir, build_index(docs, encoder, clinic_dir, chunk_tokens=200).version, encoder)
+    items = load_set(ROOT / "tests" / "data" / "dev_questions.jsonl")
+    items += load_set(ROOT / "tests" / "data" / "holdout_questions.jsonl")
+    benches = [
+        (clinic_benchmark("clinic dev + hold-out", items, clinic_index.passages), clinic_index, "passage"),
+        (public, public_index, "corpus"),
+    ]
+    for bench, loaded, by in benches:
+        bench = bench.split(args.split)
+        outcomes = [run_plain(bench, loaded, encoder, "bm25", by=by), run_plain(bench, loaded, encoder, "dense", by=by)]
+        for name, tuning in VARIANTS.items():
+            outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
+            outcome.method = name
+            outcomes.append(outcome)
+        for step in sorted(STEPS):
+            tuning = replace(VARIANTS["learned"], steps=STEPS - {step})
+            outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
+            outcome.method = f"-{step}"
+            outcomes.append(outcome)
+        print(f"\n{bench.name}: {len(bench.queries)} questions, {len(bench.out_of_scope)} out of scope")
+        print(format_rows(bench, outcomes))
 
 
 if __name__ == "__main__":

@@ -160,3 +160,18 @@ def test_the_answer_cache_never_serves_another_index_version(retriever: Retrieve
     cache.put((f"{retriever.version}-old", "Is redness normal?", 3, None, 0.5), stale)
     fresh = answer_question(retriever, "Is redness normal?", cache=cache)
     assert fresh.question != "stale" and fresh.index_version == retriever.version
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long does redness last after microneedling",
+        "Est-ce que je peux percer mes boutons?",
+        "what cleanser should I use",
+        "Who won the hockey game last night?",
+    ],
+)
+def test_rank_and_confidence_agree(retriever: Retriever, question: str) -> None:
+    """With the default (learned) fusion a passage never shows more confidence than one ranked above it."""
+    confidences = [p.confidence for p in answer_question(retriever, question, top_k=5).passages]
+    assert confidences == sorted(confidences, reverse=True)

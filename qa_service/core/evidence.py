@@ -11,6 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 FEATURES = ("cosine", "cosine_gap", "bm25", "coverage", "dense_rrf", "lexical_rrf", "title")
+# What the question's candidates say together: how close the best one comes, how much of a title and of
+# the question any of them covers. The same for every candidate of a question, so they move confidence
+# (is there an answer at all?) without changing the order.
+QUESTION_FEATURES = ("best_cosine", "best_title", "best_coverage")
 RRF_K = 60
 
 
@@ -34,8 +38,14 @@ class Evidence:
             gap,
             self.bm25,
             self.coverage,
-            1.0 / (1.0 + self.dense_rank),
-            1.0 / (1.0 + self.lexical_rank),
+            (RRF_K + 1) / (RRF_K + 1 + self.dense_rank),  # reciprocal-rank terms, 1 for the first
+            (RRF_K + 1) / (RRF_K + 1 + self.lexical_rank),
             self.title,
         )
         return np.stack(columns, axis=1) if len(self.rows) else np.zeros((0, len(FEATURES)))
+
+    def question_features(self) -> np.ndarray:
+        """QUESTION_FEATURES, as one vector."""
+        if not len(self.rows):
+            return np.zeros(len(QUESTION_FEATURES))
+        return np.array([self.cosine.max(), self.title.max(), self.coverage.max()])

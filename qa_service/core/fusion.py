@@ -17,7 +17,7 @@ from importlib import resources
 
 import numpy as np
 
-from qa_service.core.evidence import FEATURES, RRF_K, Evidence
+from qa_service.core.evidence import FEATURES, QUESTION_FEATURES, RRF_K, Evidence
 
 
 def confidence(cosine: float, coverage: float) -> float:
@@ -46,15 +46,17 @@ def convex(evidence: Evidence, lexical_weight: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LearnedFusion:
-    """P(passage answers the question) = logistic(weights . features + bias)."""
+    """P(passage answers the question) = logistic(weights . features + question_weights . question + bias)."""
 
     features: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
+    question_weights: tuple[float, ...] = (0.0, 0.0, 0.0)
 
     def probability(self, evidence: Evidence) -> np.ndarray:
         columns = [FEATURES.index(name) for name in self.features]
-        z = evidence.matrix()[:, columns] @ np.asarray(self.weights) + self.bias
+        shift = float(evidence.question_features() @ np.asarray(self.question_weights))
+        z = evidence.matrix()[:, columns] @ np.asarray(self.weights) + self.bias + shift
         result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
         return result
 
@@ -63,4 +65,10 @@ class LearnedFusion:
 def learned_fusion() -> LearnedFusion:
     """The fitted model shipped with the package (data/fusion.json, written by scripts/train_fusion.py)."""
     raw = json.loads(resources.files("qa_service.core.data").joinpath("fusion.json").read_text("utf-8"))
-    return LearnedFusion(tuple(raw["features"]), tuple(float(w) for w in raw["weights"]), float(raw["bias"]))
+    assert tuple(raw.get("question_features", QUESTION_FEATURES)) == QUESTION_FEATURES, "fusion.json is stale"
+    return LearnedFusion(
+        tuple(raw["features"]),
+        tuple(float(w) for w in raw["weights"]),
+        float(raw["bias"]),
+        tuple(float(w) for w in raw.get("question_weights", (0.0,) * len(QUESTION_FEATURES))),
+    )

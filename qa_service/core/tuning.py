@@ -7,7 +7,7 @@ from dataclasses import dataclass
 MODES = ("hybrid", "dense", "lexical")  # QA_RETRIEVAL_MODE
 # Steps of reading and ranking that can be switched off, one at a time, to measure what each earns.
 STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates"})
-FUSIONS = ("rrf", "blend", "convex")  # QA_FUSION
+FUSIONS = ("rrf", "blend", "convex", "learned")  # QA_FUSION
 DUPLICATE_COSINE = 0.85
 DUPLICATE_JACCARD = 0.55
 
@@ -17,7 +17,7 @@ class Tuning:
     """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
 
     mode: str = "hybrid"
-    fusion: str = "rrf"
+    fusion: str = "learned"
     candidates: int = 50
     lexical_weight: float = 1.0  # the lexical list's weight against the dense one's 1 (rrf, convex)
     duplicate_cosine: float = DUPLICATE_COSINE

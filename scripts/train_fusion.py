@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Fit the learned fusion (qa_service/core/data/fusion.json) on the tuning halves of both benchmarks.
+
+    python scripts/train_fusion.py ../shared/eval/consumer-health [--work /tmp/chwork]
+
+One logistic regression over the retriever's evidence for each candidate passage (cosine, its gap to the
+best, relative BM25, coverage, both ranks, title words named): label 1 when the passage answers the
+question, 0 otherwise, every candidate of an out-of-scope question 0. The two benchmarks weigh the same,
+and each question the same within its benchmark. The decision threshold is then chosen on the same tuning
+halves (out-of-scope declined, answerable ones not) and folded into the bias, so "confident" stays
+probability >= 0.5. The check halves are never read here: `qa-service benchmark --split check` reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.linear_model import LogisticRegression
+
+from qa_service.core.benchmark import Benchmark, clinic_benchmark, load_beir
+from qa_service.core.documents import load_documents
+from qa_service.core.evaluation import load_set
+from qa_service.core.evidence import FEATURES, QUESTION_FEATURES
+from qa_service.core.fusion import LearnedFusion
+from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.retrieval import Retriever
+from qa_service.core.tuning import Tuning
+from qa_service.runtime.benchmark_run import DEPTH, corpus_index
+from qa_service.runtime.index_build import build_index
+from qa_service.runtime.index_load import load_version
+from qa_service.settings import Settings
+from qa_service.wiring import load_encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "qa_service" / "core" / "data" / "fusion.json"
+
+
+Example = tuple[np.ndarray, np.ndarray, bool, np.ndarray]  # features, labels, answerable, question features
+
+
+def examples(bench: Benchmark, retriever: Retriever, by: str) -> list[Example]:
+    """(features, labels, answerable, question features) per question of the benchmark."""
+    out = []
+    for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
+        evidence = retriever.evidence(retriever.read(query.text, query.lang), DEPTH)
+        relevant = bench.qrels.get(query.id, set()) if answerable else set()
+        keys = [
+            retriever.passages[r].document_id.removesuffix(".md") if by == "corpus" else retriever.passages[r].id
+            for r in evidence.rows
+        ]
+        labels = np.array([k in relevant for k in keys], dtype=np.int64)
+        out.append((evidence.matrix(), labels, answerable, evidence.question_features()))
+    return out
+
+
+def listwise(sets: list[list[Example]], weights: tuple[float, ...], l2: float) -> np.ndarray:
+    """Weights that rank relevant candidates first: softmax cross-entropy over each answerable question's
+    candidates (ListNet-style), L2-regularised, solved by L-BFGS."""
+    groups = [
+        (features, labels.astype(bool), weight / len(rows))
+        for rows, weight in zip(sets, weights, strict=True)
+        for features, labels, answerable, _ in rows
+        if answerable and labels.any()
+    ]
+
+    def loss(v: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(v @ v), 2 * l2 * v
+        for features, relevant, weight in groups:
+            z = features @ v
+            z = z - z.max()
+            p = np.exp(z) / np.exp(z).sum()
+            mass = p[relevant].sum()
+            total -= weight * math.log(max(mass, 1e-12))
+            # d/dv of -log(sum_rel p) = E_p[x] - E_{p | relevant}[x]
+            grad += weight * (p @ features - (p[relevant] @ features[relevant]) / max(mass, 1e-12))
+        return total, grad
+
+    result = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x)
+
+
+def top_probability(model: LearnedFusion, features: np.ndarray, question: np.ndarray) -> float:
+    if not len(features):
+        return 0.0
+    z = features @ np.asarray(model.weights) + model.bias + question @ np.asarray(model.question_weights)
+    return float(1.0 / (1.0 + np.exp(-z.max())))
+
+
+def threshold(model: LearnedFusion, sets: list[list[Example]]) -> float:
+    """The top-probability cut that declines the most out-of-scope questions while declining at most 5 % of
+    each benchmark's answerable ones (the clinic's gate allows none of its own)."""
+    best = 0.5
+    for t in np.linspace(0.05, 0.95, 91):
+        ok = True
+        for rows in sets:
+            tops = [(top_probability(model, x, q), a) for x, _, a, q in rows]
+            false = sum(p < t for p, a in tops if a) / max(1, sum(a for _, a in tops))
+            ok &= false <= 0.05
+        if ok:
+            best = float(t)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("consumer_health", type=Path)
+    ap.add_argument("--work", type=Path, help="folder to keep the consumer-health index in between runs")
+    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--l2", type=float, default=0.01, help="L2 penalty of the ranking weights")
+    ap.add_argument(
+        "--clinic-weight", type=float, default=1.0, help="the clinic's questions' weight against the public set's"
+    )
+    args = ap.parse_args()
+    encoder = load_encoder(Settings(), threads=2)
+    base = Tuning(fusion="rrf")
+    work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
+    public = load_beir(args.consumer_health)
+    public_index = corpus_index(public, encoder, work, 200)
+    clinic_dir = Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-"))
+    docs, _ = load_documents(ROOT / "tests" / "data" / "documents")
+    clinic_index: LoadedIndex = load_version(
+        clinic_dir, build_index(docs, encoder, clinic_dir, chunk_tokens=200).version, encoder
+    )
+    items = load_set(ROOT / "tests" / "data" / "dev_questions.jsonl")
+    items += load_set(ROOT / "tests" / "data" / "holdout_questions.jsonl")
+    sets = [
+        examples(public.split("tune"), Retriever(public_index, encoder, base), "corpus"),
+        examples(
+            clinic_benchmark("clinic", items, clinic_index.passages).split("tune"),
+            Retriever(clinic_index, encoder, base),
+            "passage",
+        ),
+    ]
+    x, y, w = [], [], []
+    for rows, weight in zip(sets, (1.0, args.clinic_weight), strict=True):
+        for features, labels, _, _ in rows:
+            x.append(features)
+            y.append(labels)
+            w.append(np.full(len(labels), weight / (len(rows) * max(1, len(labels)))))
+    direction = listwise(sets, (1.0, args.clinic_weight), args.l2)
+    # Calibration: P(the top passage answers) as a logistic of the ranking score, on each question's top
+    # candidate: monotone in the score, so rank and confidence agree.
+    tops, labels, weights = [], [], []
+    for rows, weight in zip(sets, (1.0, args.clinic_weight), strict=True):
+        for features, y_q, answerable, question in rows:
+            if len(features):
+                best = int(np.argmax(features @ direction))
+                tops.append([float(features[best] @ direction), *question])
+                labels.append(int(answerable and y_q[best] == 1))
+                weights.append(weight / len(rows))
+    model = LogisticRegression(C=args.c, max_iter=5000)
+    model.fit(np.array(tops), np.array(labels), sample_weight=np.array(weights) * len(weights))
+    scale, question_weights = float(model.coef_[0, 0]), model.coef_[0, 1:].copy()
+    fused = LearnedFusion(
+        tuple(FEATURES), tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights)
+    )
+    cut = threshold(fused, sets)
+    bias = fused.bias - math.log(cut / (1 - cut))  # probability cut -> 0.5
+    OUT.write_text(
+        json.dumps(
+            {
+                "features": list(FEATURES),
+                "weights": [round(float(v), 6) for v in fused.weights],
+                "question_features": list(QUESTION_FEATURES),
+                "question_weights": [round(float(v), 6) for v in fused.question_weights],
+                "bias": round(bias, 6),
+                "threshold_before_shift": round(cut, 3),
+                "trained": {
+                    "on": ["consumer-health tune half", "clinic dev + hold-out tune half"],
+                    "by": "scripts/train_fusion.py",
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "C": args.c,
+                    "clinic_weight": args.clinic_weight,
+                    "questions": [len(rows) for rows in sets],
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    named = dict(zip(FEATURES + QUESTION_FEATURES, [*fused.weights, *fused.question_weights], strict=True))
+    print(f"wrote {OUT}: {', '.join(f'{k} {v:.3f}' for k, v in named.items())}; cut {cut:.2f}")
+
+
+if __name__ == "__main__":
+    main()
