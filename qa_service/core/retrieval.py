@@ -168,11 +168,13 @@ class Retriever:
         return found
 
     def _near_duplicate_pair(self, a: int, b: int) -> bool:
-        """Same words (Jaccard of stems) and same meaning (cosine): the article saying a thing twice."""
-        sa, sb = self._text_stems(a), self._text_stems(b)
-        if not sa or not sb or len(sa & sb) / len(sa | sb) < self.tuning.duplicate_jaccard:
+        """Same meaning (cosine) and same words (Jaccard of stems): the article saying a thing twice. The
+        cosine is checked first: it is a dot product, and it rules out nearly every pair before any passage
+        is stemmed (stemming fresh candidates cost ~20 ms a question on a 9,000-passage corpus)."""
+        if float(self._vector(a) @ self._vector(b)) < self.tuning.duplicate_cosine:
             return False
-        return float(self._vector(a) @ self._vector(b)) >= self.tuning.duplicate_cosine
+        sa, sb = self._text_stems(a), self._text_stems(b)
+        return bool(sa and sb) and len(sa & sb) / len(sa | sb) >= self.tuning.duplicate_jaccard
 
     def _collapse_duplicates(self, ranked: list[Hit], top_k: int) -> list[Hit]:
         """Keep the best of near-identical passages; the others ride along as ``also_in``."""
