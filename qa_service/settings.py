@@ -78,7 +78,8 @@ class Settings:
     query_log: bool = True
     database_url: str = field(default="", repr=False)  # postgresql://… : the query log shared by replicas
     log_retention_days: int = 90
-    gate_set: str = field(default_factory=lambda: str(_here("content", "gate_questions.jsonl")))  # "": no gate
+    content_dir: Path = field(default_factory=lambda: _here("content"))  # what staff own (core/content.py)
+    gate_set: str = ""  # "": the content folder's gate_questions.jsonl; "none": no gate; or a file
     gate_min_recall_at_3: float = 0.9
 
     @property

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# The clinic's gate questions (content/) are about the clinic's articles, not the tests' fixtures: a test
-# that wants a gate names its own set (QA_GATE_SET or --gate-set).
-os.environ["QA_GATE_SET"] = ""
+# The clinic's content/ (and its gate questions) is the clinic's, not the tests': the suite uses its own
+# copy of the default content, and a test that wants a gate names its own set (QA_GATE_SET or --gate-set).
+os.environ["QA_CONTENT_DIR"] = str(Path(__file__).resolve().parent / "data" / "content")
+os.environ["QA_GATE_SET"] = "none"
 
 from qa_service.core.documents import load_documents  # noqa: E402
 from qa_service.core.encoder import Encoder  # noqa: E402

@@ -6,13 +6,28 @@ from pathlib import Path
 
 import pytest
 
+from qa_service.core.content import default_content
 from qa_service.core.encoder import Encoder
-from qa_service.core.safety import DISCLAIMERS
 from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web import create_app
+from tests.conftest import ARTICLE
 
-ANSWER_KEYS = {"id", "text", "score", "confidence", "document", "section", "start", "end", "highlights", "also_in"}
+DISCLAIMERS = default_content().texts.disclaimer
+
+ANSWER_KEYS = {
+    "id",
+    "text",
+    "score",
+    "confidence",
+    "document",
+    "section",
+    "start",
+    "end",
+    "lang",
+    "highlights",
+    "also_in",
+}
 
 
 def test_ask_returns_the_article_passage_with_source_and_offsets(client, index_dir: Path) -> None:  # noqa: ANN001
@@ -33,11 +48,16 @@ def test_ask_returns_the_article_passage_with_source_and_offsets(client, index_d
     assert body["answered"] is True and body["message"] is None
     assert len(body["answers"]) == 3
     assert any("within a few days to a week" in a["text"] for a in body["answers"])
-    article = (Path(__file__).resolve().parents[1] / "documents" / "pimples-after-microneedling.md").read_text()
+    article = ARTICLE.read_text()
     for ans in body["answers"]:
         assert set(ans) == ANSWER_KEYS
         assert article[ans["start"] : ans["end"]] == ans["text"]
-        assert ans["document"] == {"id": "pimples-after-microneedling.md", "title": "Pimples After Microneedling"}
+        assert ans["document"] == {
+            "id": "pimples-after-microneedling.md",
+            "title": "Pimples After Microneedling",
+            "url": None,
+        }
+        assert ans["lang"] == "en"
         assert 0.0 <= ans["confidence"] <= 1.0
     scores = [a["score"] for a in body["answers"]]
     assert scores == sorted(scores, reverse=True)
@@ -88,7 +108,9 @@ def test_info_describes_the_live_index(client) -> None:  # noqa: ANN001
     body = client.get("/api/v1/info").get_json()
     assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert body["passages"] > 10
-    assert body["documents"] == [{"id": "pimples-after-microneedling.md", "title": "Pimples After Microneedling"}]
+    assert body["documents"] == [
+        {"id": "pimples-after-microneedling.md", "title": "Pimples After Microneedling", "language": "en", "url": None}
+    ]
     assert body["index_version"] and body["built_at"]
 
 

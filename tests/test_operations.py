@@ -227,10 +227,17 @@ def _open_store(path: str, results, barrier) -> None:  # noqa: ANN001 - runs in 
 
 
 def test_workers_starting_together_all_open_the_query_log(tmp_path: Path) -> None:
-    """gunicorn forks its workers at once; a 'database is locked' here once stopped the whole server."""
+    """gunicorn forks its workers at once; a 'database is locked' here once stopped the whole server.
+
+    The processes come from a fork server (a clean process started for the purpose), not from this test
+    process: forking a process that runs threads (the session app's query-log writer, onnxruntime's pool)
+    can copy a lock another thread holds, and the child then waits forever on it."""
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(
+        ["qa_service.runtime.log_store_sqlite", "qa_service.runtime.query_log", "tests.test_operations"]
+    )
     outcomes = []
     for round_ in range(40):
         results, barrier = ctx.Queue(), ctx.Barrier(4)

@@ -38,7 +38,7 @@ def stores() -> Iterator[tuple[services.Postgres, services.Redis]]:
 
 
 def _cli(index: Path, docs: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs), "QA_GATE_SET": ""}
+    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_DOCUMENTS_DIR": str(docs), "QA_GATE_SET": "none"}
     return subprocess.run(
         [sys.executable, "-m", "qa_service.cli", *args], env=env, capture_output=True, text=True, timeout=600
     )

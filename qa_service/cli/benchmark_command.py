@@ -10,18 +10,10 @@ from typing import TYPE_CHECKING
 
 from qa_service import wiring
 from qa_service.cli.shared import encoder as load_encoder
-from qa_service.core.benchmark import (
-    MEASURES,
-    Benchmark,
-    clinic_benchmark,
-    document_qrels,
-    load_beir,
-    scores,
-    shares_titles,
-)
 from qa_service.settings import Settings
 
 if TYPE_CHECKING:
+    from qa_service.core.benchmark import Benchmark
     from qa_service.runtime.benchmark_run import Outcome
 
 
@@ -42,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.benchmark import clinic_benchmark, load_beir
     from qa_service.core.documents import load_documents
     from qa_service.core.evaluation import load_set
     from qa_service.core.tuning import Tuning
@@ -87,6 +80,8 @@ def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
 
 def format_rows(bench: Benchmark, outcomes: list[Outcome]) -> str:
     """A fixed-width table: passage-level measures, document-level MRR when titles repeat, declines, ms."""
+    from qa_service.core.benchmark import MEASURES, document_qrels, scores, shares_titles
+
     doc_level = shares_titles(bench.corpus)
     doc_qrels = document_qrels(bench.qrels, bench.corpus) if doc_level else {}
     header = f"{'method':10}" + "".join(f"{m:>10}" for m in MEASURES)

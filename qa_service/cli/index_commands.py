@@ -37,8 +37,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     documents, skipped = load_documents(settings.documents_dir)
     for s in skipped:
         print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
+    from qa_service.core.content import GATE
+    from qa_service.runtime.content_dir import load_content_dir
+
+    content_files, content = load_content_dir(settings.content_dir)  # validated before any work
     gate_set = args.gate_set or settings.gate_set
-    gate_path = Path(gate_set) if gate_set else None
+    gate_path = None if gate_set == "none" else Path(gate_set) if gate_set else settings.content_dir / GATE
     if gate_path is not None and not gate_path.is_file() and not args.no_gate:
         print(f"warning: no quality gate: {gate_path} does not exist (QA_GATE_SET)", file=sys.stderr)
 
@@ -68,6 +72,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet,
         gate=gate if not args.no_gate else None,
         switch=not args.dry_run,
+        content_files=content_files,
     )
 
     def names(items: list[str]) -> str:
@@ -75,12 +80,14 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     for s in report.skipped[len(skipped) :]:
         print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     print(f"documents added: {names(report.added)}; changed: {names(report.changed)}; removed: {names(report.removed)}")
     print(f"passages embedded: {report.embedded}, reused from cache: {report.reused}")
     state = "live" if report.switched else "built, not switched (--dry-run)"
     print(
         f"indexed {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s; "
-        f"version {report.version} ({state}); {len(report.skipped)} skipped"
+        f"version {report.version} ({state}); {len(report.skipped)} skipped; content {content.fingerprint}"
     )
     return 0
 
@@ -113,7 +120,11 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
     for version in reversed(list_versions(settings.index_dir)):
         try:
             m = read_manifest(versions_dir(settings.index_dir) / version)
-            detail = f"built {m['built_at']}  {len(m['documents'])} documents  {m['passage_count']} passages"
+            content = (m.get("content") or {}).get("fingerprint", "defaults (built before content was versioned)")
+            detail = (
+                f"built {m['built_at']}  {len(m['documents'])} documents  {m['passage_count']} passages  "
+                f"content {content}"
+            )
         except QAError as exc:
             detail = f"unreadable: {exc}"
         print(f"{'*' if version == live else ' '} {version}  {detail}")

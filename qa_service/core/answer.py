@@ -15,16 +15,9 @@ from typing import Any, Protocol
 from qa_service.core.chunking import Passage
 from qa_service.core.errors import InvalidQuestion
 from qa_service.core.highlights import Highlights, highlights
-from qa_service.core.retrieval import Retriever
-from qa_service.core.safety import Triage, disclaimer, triage
+from qa_service.core.retrieval import Hit, Retriever
+from qa_service.core.safety import Triage, triage
 
-NO_ANSWER = {
-    "en": ("Our articles don't cover this question. Please contact the clinic — our team will be happy to help."),
-    "fr": (
-        "Nos articles ne traitent pas de cette question. Communiquez avec la clinique : "
-        "notre équipe se fera un plaisir de vous aider."
-    ),
-}
 LANGUAGES = ("en", "fr")
 UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
 
@@ -39,15 +32,17 @@ class PassageRef:
     section: str
     start: int
     end: int
+    url: str | None = None  # the page a patient can open, when the clinic has one
+    lang: str = "en"
 
     @classmethod
-    def of(cls, passage: Passage) -> PassageRef:
-        return cls(passage.id, passage.document_id, passage.document_title, passage.section, passage.start, passage.end)
+    def of(cls, p: Passage) -> PassageRef:
+        return cls(p.id, p.document_id, p.document_title, p.section, p.start, p.end, p.document_url, p.language)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "document": {"id": self.document_id, "title": self.document_title},
+            "document": {"id": self.document_id, "title": self.document_title, "url": self.url},
             "section": self.section,
             "start": self.start,
             "end": self.end,
@@ -77,6 +72,7 @@ class AnswerPassage:
             "score": self.score,
             "confidence": self.confidence,
             **{k: ref[k] for k in ("document", "section", "start", "end")},
+            "lang": self.source.lang,
             "highlights": self.highlights.to_dict(),
             "also_in": [twin.to_dict() for twin in self.also_in],
         }
@@ -167,12 +163,29 @@ def answer_question(
     return dataclasses.replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
+def in_language(retriever: Retriever, hits: list[Hit], lang: str) -> list[Hit]:
+    """Each passage in the asker's language when the clinic wrote it in both (its translation takes its
+    place and rank); a passage that exists only in the other language stays, marked by its ``lang``."""
+    out: list[Hit] = []
+    seen: set[int] = set()
+    for hit in hits:
+        counterpart = dict(hit.passage.translations).get(lang) if hit.passage.language != lang else None
+        row = retriever.row_of(counterpart) if counterpart else None
+        if row is not None:
+            hit = dataclasses.replace(hit, passage=retriever.passages[row], row=row)
+        if hit.row not in seen:
+            seen.add(hit.row)
+            out.append(hit)
+    return out
+
+
 def _answer(retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float) -> Answer:
     """``language``: the one asked for (en/fr), or None to use the question's own."""
     query = retriever.read(text, language)
     lang = language or query.language
-    hits = retriever.search(query, top_k)
+    hits = in_language(retriever, retriever.search(query, top_k), lang)
     answered = bool(hits) and hits[0].confidence >= min_confidence
+    texts = retriever.content.texts
     passages = tuple(
         AnswerPassage(
             source=PassageRef.of(hit.passage),
@@ -187,10 +200,10 @@ def _answer(retriever: Retriever, text: str, *, top_k: int, language: str | None
     return Answer(
         question=text,
         answered=answered,
-        message=None if answered else NO_ANSWER[lang],
+        message=None if answered else texts.no_answer[lang],
         passages=passages,
-        urgent=triage(text, lang),
-        disclaimer=disclaimer(lang),
+        urgent=triage(text, lang, retriever.content.rules),
+        disclaimer=texts.disclaimer[lang],
         lang=lang,
         index_version=retriever.version,
     )

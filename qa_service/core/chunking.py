@@ -35,6 +35,8 @@ class Passage:
     end: int
     text: str
     language: str = "en"
+    document_url: str | None = None  # the page a patient can open (front matter url, canonical link)
+    translations: tuple[tuple[str, str], ...] = ()  # (language, passage id) of the same passage translated
 
     @property
     def embed_text(self) -> str:
@@ -53,21 +55,30 @@ class _Block:
     in_list: bool = False
 
 
+Patterns = tuple[re.Pattern[str], ...]
+
+
 @lru_cache(maxsize=1)
-def boilerplate_patterns() -> tuple[re.Pattern[str], ...]:
-    """Patterns of site boilerplate (data file ``data/boilerplate.txt``)."""
-    raw = resources.files("qa_service.core.data").joinpath("boilerplate.txt").read_text("utf-8")
+def boilerplate_patterns() -> Patterns:
+    """The package's default site boilerplate (what ``content/boilerplate.txt`` starts as)."""
+    return parse_boilerplate(resources.files("qa_service.core.data").joinpath("boilerplate.txt").read_text("utf-8"))
+
+
+def parse_boilerplate(raw: str) -> Patterns:
+    """One case-insensitive regular expression per line; blank lines and # comments skipped (re.error)."""
     lines = [ln.strip() for ln in raw.splitlines()]
     return tuple(re.compile(ln, re.IGNORECASE) for ln in lines if ln and not ln.startswith("#"))
 
 
-def boilerplate_fingerprint() -> str:
-    joined = "\n".join(p.pattern for p in boilerplate_patterns())
+def boilerplate_fingerprint(patterns: Patterns | None = None) -> str:
+    joined = "\n".join(p.pattern for p in (boilerplate_patterns() if patterns is None else patterns))
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def is_boilerplate(text: str) -> bool:
-    return any(p.search(text) for p in boilerplate_patterns())
+def boilerplate_reason(text: str, patterns: Patterns | None = None) -> str | None:
+    """The pattern that makes ``text`` site boilerplate, or None."""
+    found = next((p for p in (boilerplate_patterns() if patterns is None else patterns) if p.search(text)), None)
+    return found.pattern if found else None
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings: offsets must agree with markdown-it
@@ -136,14 +147,20 @@ def _text_blocks(doc: Document) -> Iterator[_Block]:
         yield _Block(section, s + lead, s + len(line.rstrip()))
 
 
-def blocks(doc: Document) -> list[_Block]:
-    """The document's content blocks: boilerplate removed, and lead-ins that only announce a list."""
+def blocks(doc: Document, boilerplate: Patterns | None = None, dropped: list[str] | None = None) -> list[_Block]:
+    """The document's content blocks: boilerplate removed (each noted in ``dropped`` with its pattern), and
+    lead-ins that only announce a list."""
     found = _markdown_blocks(doc) if doc.markdown else _text_blocks(doc)
     trimmed = []
     for b in found:  # Markdown's idea of whitespace is narrower than Unicode's: trim to Unicode's
         span = trim_span(doc.text, b.start, b.end)
-        if span is not None and not is_boilerplate(doc.text[span[0] : span[1]]):
+        if span is None:
+            continue
+        reason = boilerplate_reason(doc.text[span[0] : span[1]], boilerplate)
+        if reason is None:
             trimmed.append(_Block(b.section, span[0], span[1], b.in_list))
+        elif dropped is not None:
+            dropped.append(f"boilerplate (pattern {reason!r}): {doc.text[span[0] : span[1]][:80]}")
     return _drop_lead_ins(doc.text, trimmed)
 
 
@@ -193,7 +210,9 @@ def _passage_id(doc_id: str, section: str, body: str, seen: dict[str, int]) -> s
     return f"{doc_id}#{digest}"
 
 
-def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -> list[Passage]:
+def chunk_document(
+    doc: Document, count_tokens: TokenCounter, max_tokens: int, boilerplate: Patterns | None = None
+) -> list[Passage]:
     """Cut one document into passages of at most ``max_tokens`` (counted on ``embed_text``)."""
     text = doc.text
     passages: list[Passage] = []
@@ -205,7 +224,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
     def emit(section: str, s: int, e: int) -> None:
         body = text[s:e]
         pid = _passage_id(doc.id, section, body, seen)
-        passages.append(Passage(pid, doc.id, doc.title, section, s, e, body, doc.language))
+        passages.append(Passage(pid, doc.id, doc.title, section, s, e, body, doc.language, doc.url))
 
     def heading(section: str) -> str:
         """A heading that leaves at least half of the window to the passage (headings can be long)."""
@@ -219,7 +238,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
             short = short[: len(short) // 2]
         return short + "…" if short else ""
 
-    for raw_block in blocks(doc):
+    for raw_block in blocks(doc, boilerplate):
         block = _Block(heading(raw_block.section), raw_block.start, raw_block.end)
         if fits(block.section, block.start, block.end):
             emit(block.section, block.start, block.end)
@@ -241,5 +260,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
     return passages
 
 
-def chunk_documents(docs: list[Document], count_tokens: TokenCounter, max_tokens: int) -> list[Passage]:
-    return [p for doc in docs for p in chunk_document(doc, count_tokens, max_tokens)]
+def chunk_documents(
+    docs: list[Document], count_tokens: TokenCounter, max_tokens: int, boilerplate: Patterns | None = None
+) -> list[Passage]:
+    return [p for doc in docs for p in chunk_document(doc, count_tokens, max_tokens, boilerplate)]

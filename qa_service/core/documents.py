@@ -1,7 +1,9 @@
-"""Find and read the clinic's articles: UTF-8 Markdown or text, optional YAML front matter, checksums.
+"""Find and read the clinic's articles: Markdown or text (optional YAML front matter), web pages, PDFs.
 
-A document keeps its full source text so that every passage's ``start``/``end`` offsets point
-into the file exactly as staff wrote it (only a UTF-8 byte-order mark is dropped).
+A Markdown or text document keeps its full source text, so every passage's ``start``/``end`` offsets
+point into the file exactly as staff wrote it (only a UTF-8 byte-order mark is dropped). A web page or PDF
+keeps the Markdown text its reader extracted (``readers/``); the index version stores that text, and the
+offsets point into it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pathlib import Path
 
 import yaml
 
+from qa_service.core.language import detect_language
+from qa_service.core.readers import EXTRACTED_SUFFIXES, extractor
+
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".md", ".markdown", ".txt")
+SUFFIXES = (".md", ".markdown", ".txt", *EXTRACTED_SUFFIXES)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
@@ -33,6 +38,9 @@ class Document:
     body_start: int
     checksum: str
     markdown: bool
+    source: str = "markdown"  # markdown, text, html or pdf: what the file was
+    translation_of: str | None = None  # the id of the article this one translates
+    dropped: tuple[str, ...] = ()  # what a reader left out of a web page, and why
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,23 @@ def _title_from(doc_id: str, body: str, markdown: bool) -> str:
 
 def parse_document(doc_id: str, raw: bytes) -> Document:
     """Decode and parse one file; raises ValueError with a staff-readable reason when unusable."""
+    suffix = Path(doc_id).suffix.lower()
+    read = extractor(suffix)
+    if read is not None:
+        found = read(raw)
+        language = found.language or detect_language(found.text[:3000])
+        return Document(
+            id=doc_id,
+            title=found.title or _title_from(doc_id, found.text, True),
+            language=language,
+            url=found.url,
+            text=found.text,
+            body_start=0,
+            checksum=hashlib.sha256(raw).hexdigest(),
+            markdown=True,
+            source="pdf" if suffix == ".pdf" else "html",
+            dropped=found.dropped,
+        )
     if b"\x00" in raw[:8192]:
         raise ValueError("looks like a binary file (contains NUL bytes)")
     try:
@@ -78,8 +103,11 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
     if not body.strip():
         raise ValueError("no text after the front matter")
     title = str(meta.get("title") or _title_from(doc_id, body, markdown)).strip()
-    language = str(meta.get("language") or meta.get("lang") or "en").strip().lower()[:2]
+    language = str(meta.get("language") or meta.get("lang") or detect_language(body[:3000])).strip().lower()[:2]
+    if language not in ("en", "fr"):
+        raise ValueError(f"front matter language {language!r} is not en or fr")
     url = meta.get("url")
+    translation_of = meta.get("translation_of")
     return Document(
         id=doc_id,
         title=title,
@@ -89,6 +117,8 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         body_start=body_start,
         checksum=hashlib.sha256(raw).hexdigest(),
         markdown=markdown,
+        source="markdown" if markdown else "text",
+        translation_of=str(translation_of).strip() if translation_of else None,
     )
 
 

@@ -9,11 +9,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa_service.core.answer import Answer
+if TYPE_CHECKING:  # answers are only read here; importing answer.py would tie the content to retrieval
+    from qa_service.core.answer import Answer
 
 KINDS = ("answerable", "out_of_scope", "red_flag", "benign_symptom")
-Answerer = Callable[[str, str], Answer]
+Answerer = Callable[[str, str], "Answer"]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa_service.core.chunking import Passage
+from qa_service.core.content import Content
 from qa_service.core.lexical import LexicalIndex
 from qa_service.core.vector_store import VectorStore
 
@@ -24,3 +25,4 @@ class LoadedIndex:
     vectors: VectorStore
     lexical: LexicalIndex | None = None  # saved with the version; None: the Retriever builds it
     words: set[str] | None = None  # the corpus words for spelling correction, likewise
+    content: Content | None = None  # the staff content it was built with; None (older versions): defaults

@@ -12,94 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
+from qa_service.core.language import detect_language
 from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
 from qa_service.core.tuning import STEPS
-
-_FRENCH_MARKERS = {
-    "est",
-    "les",
-    "des",
-    "une",
-    "pour",
-    "avec",
-    "mon",
-    "ma",
-    "mes",
-    "je",
-    "j",
-    "suis",
-    "sont",
-    "après",
-    "apres",
-    "peau",
-    "vous",
-    "dois",
-    "quoi",
-    "pourquoi",
-    "combien",
-    "ça",
-    "c'est",
-    "avoir",
-    "boutons",
-    "ils",
-    "elles",
-    "qu'est-ce",
-    "est-ce",
-    "votre",
-    "mais",
-    "aussi",
-    "très",
-    "le",
-    "la",
-    "du",
-    "au",
-    "aux",
-    "et",
-    "ou",
-    "sur",
-    "dans",
-    "j'ai",
-    "ai",
-    "il",
-    "elle",
-    "nous",
-    "quand",
-}
-_ENGLISH_MARKERS = {
-    "the",
-    "is",
-    "are",
-    "my",
-    "i",
-    "what",
-    "how",
-    "why",
-    "when",
-    "should",
-    "do",
-    "does",
-    "can",
-    "after",
-    "and",
-    "or",
-    "with",
-    "it",
-    "have",
-    "has",
-    "skin",
-    "to",
-    "of",
-    "a",
-    "an",
-    "will",
-    "you",
-}
 
 
 @dataclass(frozen=True)
@@ -129,7 +51,14 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    raw = yaml.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
+    """The package's default lexicon (what ``content/lexicon.yaml`` starts as)."""
+    return parse_lexicon(
+        yaml.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
+    )
+
+
+def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
+    """A lexicon from its YAML mapping; raises KeyError / TypeError / re.error on a malformed one."""
 
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in items)
@@ -168,20 +97,6 @@ def word_weight(word: str, language: str) -> float:
     return min(6.0, max(0.5, 7.0 - zipf_frequency(word, language)))
 
 
-def detect_language(text: str) -> str:
-    """'fr' or 'en': function words and accents, then how common each word is in either language
-    (wordfreq). Short questions are where general-purpose detectors guess badly."""
-    tokens = [w for _, _, w in words(text)]
-    raw_tokens = set(text.lower().replace("’", "'").split())
-    fr = sum(t in _FRENCH_MARKERS for t in tokens) + sum(t in _FRENCH_MARKERS for t in raw_tokens)
-    en = 2 * sum(t in _ENGLISH_MARKERS for t in tokens)
-    fr += sum(ch in "éèêàùçôîœ" for ch in text.lower())
-    if fr == en:  # no function word decides ("quel hydratant utiliser"): compare word frequencies
-        lean = sum(max(-3.0, min(3.0, zipf_frequency(t, "fr") - zipf_frequency(t, "en"))) for t in tokens)
-        return "fr" if lean > 1.0 else "en"
-    return "fr" if fr > en else "en"
-
-
 @dataclass(frozen=True)
 class Query:
     """A question ready to search: what the encoder sees, the lexical stems, and the words to highlight."""
@@ -200,9 +115,9 @@ class Query:
 class QueryReader:
     """Turns questions into ``Query`` objects against one corpus vocabulary (built once per index)."""
 
-    def __init__(self, corpus_words: Iterable[str]) -> None:
+    def __init__(self, corpus_words: Iterable[str], lex: Lexicon | None = None) -> None:
         self.vocab = frozenset(fold(w) for w in corpus_words)
-        lex = lexicon()
+        self.lexicon = lex = lex or lexicon()
         self._targets = sorted(w for w in self.vocab | set(lex.fr_en) | set(lex.lay_en) if len(w) >= 4)
         self._known = self.vocab | set(lex.fr_en) | set(lex.lay_en)
 
@@ -219,7 +134,7 @@ class QueryReader:
     def read(self, question: str, language: str | None = None, steps: frozenset[str] = STEPS) -> Query:
         """``steps``: which reading steps run (all by default; fewer for the ablation in docs/QUALITY.md)."""
         lang = language or detect_language(question)
-        lex = lexicon() if "lexicon" in steps else _NO_LEXICON
+        lex = self.lexicon if "lexicon" in steps else _NO_LEXICON
         tokens = [fold(w) for _, _, w in words(question)]
         # "micro needling" -> "microneedling" when the joined word is the corpus's own.
         joined: list[str] = []
@@ -266,10 +181,10 @@ class QueryReader:
         if expansions:
             dense_text = f"{dense_text} ({' '.join(expansions)})"
         unique = tuple(dict.fromkeys(s for group in concepts for s in group))
-        answer_type = next((a for a in lexicon().answer_types if a.asked_by(question)), None)
+        answer_type = next((a for a in self.lexicon.answer_types if a.asked_by(question)), None)
         answer_type = answer_type if "answer_types" in steps else None
         asked = set(corrected)
-        subjects = lexicon().subjects if "uncovered" in steps else ()
+        subjects = self.lexicon.subjects if "uncovered" in steps else ()
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
         return Query(
             question,

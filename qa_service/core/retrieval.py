@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa_service.core.chunking import Passage
+from qa_service.core.content import default_content
 from qa_service.core.encoder import Encoder, QueryEmbedder
 from qa_service.core.evidence import RRF_K, Evidence
 from qa_service.core.fusion import blend, confidence, convex, learned_fusion, rrf
@@ -67,15 +68,25 @@ class Retriever:
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
         self.version = loaded.version
+        self._rows: dict[str, int] | None = None
         # Saved with the version since its format allows it; older versions are indexed here, in memory.
         self.lexical = loaded.lexical or LexicalIndex(lexical_documents(self.passages))
-        self.reader = QueryReader(loaded.words if loaded.words is not None else corpus_words(self.passages))
+        self.content = loaded.content or default_content()
+        self.reader = QueryReader(
+            loaded.words if loaded.words is not None else corpus_words(self.passages), self.content.lexicon
+        )
         # Static facts about passages, computed on first use and kept (bounded) for later requests.
         self.passage_terms = lru_cache(maxsize=50_000)(lambda row: passage_terms(self.passages[row].text))
         self._duplicate_pair = lru_cache(maxsize=200_000)(self._near_duplicate_pair)
         self._text_stems = lru_cache(maxsize=50_000)(
             lambda row: frozenset(content_stems(self.passages[row].text, self.passages[row].language))
         )
+
+    def row_of(self, passage_id: str) -> int | None:
+        """The row of a passage by id (for translations), or None when this version does not hold it."""
+        if self._rows is None:
+            self._rows = {p.id: i for i, p in enumerate(self.passages)}
+        return self._rows.get(passage_id)
 
     def read(self, question: str, language: str | None = None) -> Query:
         return self.reader.read(question, language, self.tuning.steps)

@@ -1,4 +1,4 @@
-"""Red-flag triage of every question (EN/FR), independent of retrieval, and the disclaimer texts.
+"""Red-flag triage of every question (EN/FR), independent of retrieval.
 
 Rules live in ``data/safety_rules.yaml`` so practitioners can review them. A symptom that is negated
 ("no fever") or, for rules that allow it, qualified as mild ("mild redness") raises no alarm.
@@ -15,21 +15,7 @@ from typing import Any
 import yaml
 
 LEVELS = ("urgent", "emergency")  # ascending severity
-DISCLAIMERS = {
-    "en": (
-        "This is general information from our clinic's articles, not medical advice. "
-        "Please consult your practitioner about your own situation."
-    ),
-    "fr": (
-        "Ces renseignements généraux proviennent des articles de notre clinique et ne remplacent pas "
-        "un avis médical. Consultez votre praticien pour votre situation personnelle."
-    ),
-}
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(?:but|however|though|mais|cependant|toutefois)\b", re.IGNORECASE)
-
-
-def disclaimer(language: str) -> str:
-    return DISCLAIMERS.get(language, DISCLAIMERS["en"])
 
 
 @dataclass(frozen=True)
@@ -53,7 +39,7 @@ class _Rule:
 
 
 @dataclass(frozen=True)
-class _Rules:
+class Rules:
     rules: tuple[_Rule, ...]
     messages: dict[str, dict[str, str]]
     negation: re.Pattern[str]
@@ -66,15 +52,21 @@ def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def rules() -> _Rules:
-    raw = yaml.safe_load(resources.files("qa_service.core.data").joinpath("safety_rules.yaml").read_text("utf-8"))
+def rules() -> Rules:
+    """The package's default rules (what ``content/safety_rules.yaml`` starts as)."""
+    raw = resources.files("qa_service.core.data").joinpath("safety_rules.yaml").read_text("utf-8")
+    return parse_rules(yaml.safe_load(raw))
+
+
+def parse_rules(raw: dict[str, Any]) -> Rules:
+    """Rules from their YAML mapping; raises KeyError / TypeError / ValueError / re.error on a malformed one."""
     parsed = []
     for rule in raw["rules"]:
         if rule["level"] not in LEVELS:
             raise ValueError(f"safety rule {rule['name']}: unknown level {rule['level']!r}")
         patterns = tuple(re.compile(p, re.IGNORECASE) for lang in ("en", "fr") for p in rule.get(lang, []))
         parsed.append(_Rule(rule["name"], rule["level"], bool(rule.get("mild_is_normal", False)), patterns))
-    return _Rules(
+    return Rules(
         tuple(parsed),
         raw["messages"],
         _terms_pattern(raw["negations"]["en"] + raw["negations"]["fr"]),
@@ -91,10 +83,10 @@ def _qualifier_before(text: str, start: int, pattern: re.Pattern[str], max_words
     return bool(pattern.search(" " + window + " "))
 
 
-def triage(question: str, language: str = "en") -> Triage | None:
+def triage(question: str, language: str = "en", config: Rules | None = None) -> Triage | None:
     """The most severe red flag described in ``question``, or None when nothing calls for urgent care."""
     text = question.replace("’", "'")
-    config = rules()
+    config = config or rules()
     found: dict[str, list[str]] = {}
     for rule in config.rules:
         for pattern in rule.patterns:

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,17 +20,21 @@ from typing import Any
 import numpy as np
 
 from qa_service.core.chunking import CHUNKER_VERSION, Passage, boilerplate_fingerprint, chunk_documents
+from qa_service.core.content import default_files, parse_content
 from qa_service.core.documents import Document, Skipped
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+from qa_service.core.translations import link_translations
 from qa_service.runtime.embedding_cache import EmbeddingCache
 from qa_service.runtime.faiss_store import build_store, save_store
 from qa_service.runtime.index_files import (
+    CONTENT,
     FORMAT_VERSION,
     LEXICAL,
     MANIFEST,
     PASSAGES,
+    TEXTS,
     TMP_PREFIX,
     VECTORS,
     WORDS,
@@ -62,6 +66,7 @@ class BuildReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line per document trimmed or not linked
 
 
 def _new_version_id(documents: list[Document]) -> str:
@@ -71,9 +76,21 @@ def _new_version_id(documents: list[Document]) -> str:
 
 
 def _write_version(
-    folder: Path, manifest: dict[str, Any], passages: list[Passage], vectors: np.ndarray, index_kind: str
+    folder: Path,
+    manifest: dict[str, Any],
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    index_kind: str,
+    content_files: Mapping[str, str],
 ) -> None:
     store, manifest["index"] = build_store(vectors, index_kind)
+    (folder / CONTENT).mkdir()
+    for name, text in content_files.items():  # the wording this version answers with
+        (folder / CONTENT / name).write_text(text, "utf-8")
+    with (folder / TEXTS).open("w", encoding="utf-8") as fh:  # what the passages' offsets point into
+        for d in documents:
+            fh.write(json.dumps({"id": d.id, "source": d.source, "text": d.text}, ensure_ascii=False) + "\n")
     save_store(store, folder / VECTORS)
     with (folder / PASSAGES).open("w", encoding="utf-8") as fh:
         for p in passages:
@@ -83,12 +100,13 @@ def _write_version(
         f.relative_to(folder).as_posix() for f in LexicalIndex(lexical_documents(passages)).save(folder / LEXICAL)
     ]
     (folder / WORDS).write_text(json.dumps(sorted(corpus_words(passages)), ensure_ascii=False), "utf-8")
-    names = [VECTORS, PASSAGES, WORDS, *lexical]
+    names = [VECTORS, PASSAGES, WORDS, TEXTS, *lexical, *(f"{CONTENT}/{name}" for name in sorted(content_files))]
     manifest["files"] = {name: sha256_file(folder / name) for name in names}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
     for name in (*names, MANIFEST):
         fsync_file(folder / name)
     fsync_dir(folder / LEXICAL)
+    fsync_dir(folder / CONTENT)
     fsync_dir(folder)
 
 
@@ -104,6 +122,7 @@ def build_index(
     gate: Callable[[Path], None] | None = None,
     switch: bool = True,
     index_kind: str = "auto",
+    content_files: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Chunk, embed and write a new version, then switch ``CURRENT`` to it.
 
@@ -113,6 +132,8 @@ def build_index(
     started = time.perf_counter()
     if not documents:
         raise BuildError("no usable documents to index")
+    files = dict(content_files or default_files())
+    content = parse_content(files)  # validated before anything is written
     max_tokens = min(chunk_tokens, encoder.max_seq_length)
     with build_lock(index_dir):
         root = versions_dir(index_dir)
@@ -126,9 +147,10 @@ def build_index(
         except OSError as exc:
             raise BuildError(f"could not create {tmp}: {exc.strerror or exc}") from None
         try:
-            passages = chunk_documents(documents, encoder.count_tokens, max_tokens)
+            passages = chunk_documents(documents, encoder.count_tokens, max_tokens, content.boilerplate)
             if not passages:
                 raise BuildError("the documents contain no indexable text")
+            passages, warnings = link_translations(documents, passages)
             cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite3")
             vectors, embedded = cache.embed(encoder, [p.embed_text for p in passages], progress=progress)
             manifest = {
@@ -145,15 +167,24 @@ def build_index(
                 "chunker": {
                     "version": CHUNKER_VERSION,
                     "max_tokens": max_tokens,
-                    "boilerplate": boilerplate_fingerprint(),
+                    "boilerplate": boilerplate_fingerprint(content.boilerplate),
                 },
                 "documents": [
-                    {"id": d.id, "title": d.title, "language": d.language, "url": d.url, "checksum": d.checksum}
+                    {
+                        "id": d.id,
+                        "title": d.title,
+                        "language": d.language,
+                        "url": d.url,
+                        "source": d.source,
+                        "translation_of": d.translation_of,
+                        "checksum": d.checksum,
+                    }
                     for d in documents
                 ],
                 "passage_count": len(passages),
+                "content": {"fingerprint": content.fingerprint, "files": sorted(files)},
             }
-            _write_version(tmp, manifest, passages, vectors, index_kind)
+            _write_version(tmp, manifest, documents, passages, vectors, index_kind, files)
             final = root / version
             os.rename(tmp, final)
             fsync_dir(root)
@@ -179,6 +210,11 @@ def build_index(
             reused=len(passages) - embedded,
         )
         report.added, report.changed, report.removed = _document_changes(index_dir, documents)
+        report.warnings = [
+            f"{d.id}: left out {len(d.dropped)} page element(s) (navigation, banners...)"
+            for d in documents
+            if d.dropped
+        ] + warnings
         try:
             if gate is not None:
                 gate(final)

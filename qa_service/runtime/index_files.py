@@ -21,6 +21,8 @@ from qa_service.core.errors import BuildError, IndexCorrupt, IndexNotReady
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
 LEXICAL, WORDS = "lexical", "words.json"  # BM25 (bm25s's files) and the corpus words: no stemming at load
+CONTENT = "content"  # a copy of the staff content files the version was built with
+TEXTS = "texts.jsonl"  # each document's text as indexed (a web page's or PDF's extracted Markdown)
 TMP_PREFIX = ".tmp-"
 
 

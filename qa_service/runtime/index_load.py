@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from qa_service.core.chunking import Passage
+from qa_service.core.content import FILES, ContentError, parse_content
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.lexical import LexicalIndex
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.runtime.faiss_store import load_store
 from qa_service.runtime.index_files import (
+    CONTENT,
     LEXICAL,
     PASSAGES,
     VECTORS,
@@ -79,7 +81,7 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     vectors = load_store(folder / VECTORS)
     try:
         with (folder / PASSAGES).open(encoding="utf-8") as fh:
-            passages = [Passage(**json.loads(line)) for line in fh if line.strip()]
+            passages = [_passage(json.loads(line)) for line in fh if line.strip()]
     except (ValueError, TypeError) as exc:
         raise IndexCorrupt(f"{folder / PASSAGES} is damaged: {exc}") from None
     count = manifest.get("passage_count")
@@ -97,7 +99,20 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
             raise IndexCorrupt(f"the lexical index of {version} cannot be read: {exc}") from None
         if lexical.size != len(passages):
             raise IndexCorrupt(f"index {version} is inconsistent: BM25 over {lexical.size} passages, {len(passages)}")
-    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary)
+    content = None
+    if "content" in manifest:  # versions built before content was kept with them answer with the defaults
+        try:
+            content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in FILES})
+        except (OSError, ContentError) as exc:
+            raise IndexCorrupt(f"the content of {version} cannot be read: {exc}") from None
+    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content)
+
+
+def _passage(row: dict[str, Any]) -> Passage:
+    """A stored passage (JSON lists back to the tuples of the frozen dataclass)."""
+    if "translations" in row:
+        row["translations"] = tuple(tuple(pair) for pair in row["translations"])
+    return Passage(**row)
 
 
 def load_current(index_dir: Path, encoder: Encoder) -> LoadedIndex:

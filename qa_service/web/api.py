@@ -157,7 +157,10 @@ def info() -> Response:
             "index_version": retriever.version,
             "built_at": manifest.get("built_at"),
             "model": manifest.get("model", {}).get("name"),
-            "documents": [{"id": d["id"], "title": d["title"]} for d in manifest.get("documents", [])],
+            "documents": [
+                {"id": d["id"], "title": d["title"], "language": d.get("language"), "url": d.get("url")}
+                for d in manifest.get("documents", [])
+            ],
             "passages": len(retriever.passages),
         }
     )

@@ -15,6 +15,7 @@ var QASearch = (function () {
       searching: "Searching…",
       found: function (n) { return n === 1 ? "1 answer found." : n + " answers found."; },
       from: "From",
+      otherLang: { fr: "in French", en: "in English" },
       emergency: "Call 911 now",
       urgent: "Please seek care today",
       noAnswerTitle: "Our articles don't cover this question",
@@ -40,6 +41,7 @@ var QASearch = (function () {
       searching: "Recherche en cours…",
       found: function (n) { return n === 1 ? "1 réponse trouvée." : n + " réponses trouvées."; },
       from: "Source",
+      otherLang: { fr: "en français", en: "en anglais" },
       emergency: "Appelez le 911 maintenant",
       urgent: "Consultez aujourd'hui",
       noAnswerTitle: "Nos articles ne traitent pas de cette question",
@@ -227,12 +229,24 @@ var QASearch = (function () {
           var item = el("li", "qa-answer");
           var source = el("p", "qa-source");
           source.appendChild(el("span", "qa-source-label", t("from") + " "));
-          source.appendChild(el("span", "qa-article", a.document.title));
+          var url = a.document.url;
+          if (url && /^https?:\/\//i.test(url)) {  // the clinic's own page for this article
+            var link = el("a", "qa-article", a.document.title);
+            link.href = url;
+            link.rel = "noopener";
+            source.appendChild(link);
+          } else {
+            source.appendChild(el("span", "qa-article", a.document.title));
+          }
           if (a.section && a.section !== a.document.title) {
             source.appendChild(document.createTextNode(" › "));
             source.appendChild(el("span", "qa-section", a.section));
           }
+          if (a.lang && a.lang !== lang && t("otherLang")[a.lang]) {
+            source.appendChild(el("span", "qa-other-lang", " (" + t("otherLang")[a.lang] + ")"));
+          }
           item.appendChild(source);
+          if (a.lang) item.lang = a.lang;
           item.appendChild(highlighted(a.text, a.highlights));
           var box = el("div", "qa-feedback");
           feedback(data.question, a.id, box);

@@ -1,0 +1,203 @@
+"""What clinic staff own, outside the code: lay words and translations, red-flag rules, site boilerplate,
+the disclaimer and no-answer texts, and the gate's labelled questions.
+
+The files live in ``QA_CONTENT_DIR`` (``content/``); each is validated when an index is built, with an
+error naming the file, the line and what is wrong, and the build keeps a copy in the index version, so a
+version always answers with the wording it was built with and a change goes live by rebuilding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from qa_service.core.chunking import Patterns, parse_boilerplate
+from qa_service.core.errors import QAError
+from qa_service.core.evaluation import KINDS
+from qa_service.core.query import Lexicon, parse_lexicon
+from qa_service.core.safety import Rules, parse_rules
+
+LEXICON, RULES, BOILERPLATE, TEXTS, GATE = (
+    "lexicon.yaml",
+    "safety_rules.yaml",
+    "boilerplate.txt",
+    "texts.yaml",
+    "gate_questions.jsonl",
+)
+FILES = (LEXICON, RULES, BOILERPLATE, TEXTS, GATE)
+LANGUAGES = ("en", "fr")
+
+
+class ContentError(QAError):
+    """A content file staff edited cannot be used: which file, which line, what is wrong."""
+
+    def __init__(self, name: str, line: int | None, problem: str) -> None:
+        self.name, self.line, self.problem = name, line, problem
+        super().__init__(f"{name}{f':{line}' if line else ''}: {problem}")
+
+
+@dataclass(frozen=True)
+class Texts:
+    disclaimer: Mapping[str, str]
+    no_answer: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Content:
+    """The parsed content of one version, and a fingerprint of the files it came from."""
+
+    lexicon: Lexicon
+    rules: Rules
+    boilerplate: Patterns
+    texts: Texts
+    fingerprint: str
+
+
+def _yaml(name: str, text: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(name, mark.line + 1 if mark else None, f"not valid YAML: {problem}") from None
+
+
+def _line(node: yaml.Node | None, *path: str | int) -> int | None:
+    """The line of a key or item in a composed YAML document (as deep as the path goes)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return line
+        if node is None:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _texts(text: str) -> Texts:
+    raw, node = _yaml(TEXTS, text)
+    for key in ("disclaimer", "no_answer"):
+        for lang in LANGUAGES:
+            value = (raw or {}).get(key, {}) if isinstance(raw, dict) else {}
+            if not isinstance(value, dict) or not isinstance(value.get(lang), str) or not value[lang].strip():
+                raise ContentError(TEXTS, _line(node, key, lang), f"{key}.{lang} must be a non-empty text")
+    return Texts(dict(raw["disclaimer"]), dict(raw["no_answer"]))
+
+
+def _lexicon(text: str) -> Lexicon:
+    raw, node = _yaml(LEXICON, text)
+    if not isinstance(raw, dict):
+        raise ContentError(LEXICON, 1, "must be a mapping with fr_en, lay_en, answer_types and subjects")
+    for section in ("fr_en", "lay_en"):
+        for word, value in (raw.get(section) or {}).items():
+            if not isinstance(value, str) or not value.strip():
+                raise ContentError(LEXICON, _line(node, section, str(word)), f"{section}: {word!r} needs a word")
+    for name, spec in (raw.get("answer_types") or {}).items():
+        for part in ("question", "passage"):
+            patterns = spec.get(part) if isinstance(spec, dict) else None
+            if not isinstance(patterns, list) or not patterns:
+                raise ContentError(
+                    LEXICON, _line(node, "answer_types", name), f"answer type {name!r} needs {part} patterns"
+                )
+            for i, pattern in enumerate(patterns):
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    raise ContentError(
+                        LEXICON, _line(node, "answer_types", name, part, i), f"bad pattern: {exc}"
+                    ) from None
+    for i, group in enumerate(raw.get("subjects") or []):
+        if not isinstance(group, list) or not all(isinstance(w, str) for w in group):
+            raise ContentError(LEXICON, _line(node, "subjects", i), "each subject is a list of words")
+    return parse_lexicon(raw)
+
+
+def _rules(text: str) -> Rules:
+    raw, node = _yaml(RULES, text)
+    if not isinstance(raw, dict):
+        raise ContentError(RULES, 1, "must be a mapping with messages, negations, mildness and rules")
+    for key in ("messages", "negations", "mildness", "rules"):
+        if key not in raw:
+            raise ContentError(RULES, 1, f"{key} is missing")
+    for i, rule in enumerate(raw["rules"] or []):
+        where = _line(node, "rules", i)
+        if not isinstance(rule, dict) or "name" not in rule or "level" not in rule:
+            raise ContentError(RULES, where, "each rule needs a name and a level")
+        if rule["level"] not in raw["messages"]:
+            raise ContentError(RULES, _line(node, "rules", i, "level"), f"level {rule['level']!r} has no message")
+        for lang in LANGUAGES:
+            for j, pattern in enumerate(rule.get(lang) or []):
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    raise ContentError(RULES, _line(node, "rules", i, lang, j), f"bad pattern: {exc}") from None
+    try:
+        return parse_rules(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ContentError(RULES, None, f"incomplete: {exc}") from None
+
+
+def _boilerplate(text: str) -> Patterns:
+    for number, line in enumerate(text.splitlines(), 1):
+        pattern = line.strip()
+        if pattern and not pattern.startswith("#"):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ContentError(BOILERPLATE, number, f"bad pattern: {exc}") from None
+    return parse_boilerplate(text)
+
+
+def _gate(text: str) -> None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if row["kind"] not in KINDS:
+                raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+            if not isinstance(row["question"], str) or (row["kind"] == "answerable" and not row.get("gold")):
+                raise ValueError("needs a question, and gold phrases when answerable")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContentError(GATE, number, str(exc)) from None
+
+
+def parse_content(files: Mapping[str, str]) -> Content:
+    """Validate and parse every content file (all of FILES are required); raises ContentError."""
+    missing = [name for name in FILES if name not in files]
+    if missing:
+        raise ContentError(missing[0], None, "is missing from the content folder")
+    _gate(files[GATE])
+    digest = hashlib.sha256()
+    for name in FILES:
+        digest.update(f"{name}\0{files[name]}\0".encode())
+    return Content(
+        _lexicon(files[LEXICON]),
+        _rules(files[RULES]),
+        _boilerplate(files[BOILERPLATE]),
+        _texts(files[TEXTS]),
+        digest.hexdigest()[:16],
+    )
+
+
+def default_files() -> dict[str, str]:
+    """Today's content as the package ships it: what a new content folder starts as."""
+    data = resources.files("qa_service.core.data")
+    return {name: data.joinpath(name).read_text("utf-8") for name in FILES}
+
+
+@lru_cache(maxsize=1)
+def default_content() -> Content:
+    return parse_content(default_files())
