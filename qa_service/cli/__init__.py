@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from qa_service.cli import benchmark_command
+from qa_service.cli import benchmark_command, inspect_command
 from qa_service.cli.answer_commands import cmd_ask, cmd_eval
 from qa_service.cli.index_commands import cmd_build, cmd_info, cmd_rollback, cmd_versions
 from qa_service.core.errors import QAError
@@ -45,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--mode", choices=MODES, help="default QA_RETRIEVAL_MODE")
     e.add_argument("--fusion", choices=FUSIONS, help="default QA_FUSION")
     benchmark_command.add_parser(sub)
+    inspect_command.add_parser(sub)
     sub.add_parser("info", help="print the live index's manifest summary")
     sub.add_parser("versions", help="list index versions (* = live)")
     r = sub.add_parser("rollback", help="switch CURRENT back to an earlier version")
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        if args.command in ("build-index", "ask", "eval", "benchmark") and not getattr(args, "url", None):
+        if args.command in ("build-index", "ask", "eval", "benchmark", "inspect") and not getattr(args, "url", None):
             from qa_service.logs import configure_logging
 
             configure_logging("WARNING")
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             "ask": cmd_ask,
             "eval": cmd_eval,
             "benchmark": benchmark_command.cmd_benchmark,
+            "inspect": inspect_command.cmd_inspect,
             "info": cmd_info,
             "versions": cmd_versions,
             "rollback": cmd_rollback,

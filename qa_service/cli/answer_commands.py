@@ -23,9 +23,11 @@ def print_answer(result: dict[str, Any]) -> None:
     if not result["answered"]:
         print(f"No confident answer. {result['message']}\n")
     for rank, ans in enumerate(result["answers"], 1):
+        other = f"  (in {ans['lang']})" if ans.get("lang", result["lang"]) != result["lang"] else ""
+        url = f"  {ans['document']['url']}" if ans["document"].get("url") else ""
         print(
             f"{rank}. confidence {ans['confidence']:.2f}  [{ans['document']['id']} {ans['start']}:{ans['end']}]"
-            f"  § {ans['section']}"
+            f"  § {ans['section']}{other}{url}"
         )
         print(textwrap.indent(textwrap.fill(ans["text"], 96), "   "))
         for twin in ans.get("also_in", []):

@@ -161,10 +161,10 @@ def blocks(doc: Document, boilerplate: Patterns | None = None, dropped: list[str
             trimmed.append(_Block(b.section, span[0], span[1], b.in_list))
         elif dropped is not None:
             dropped.append(f"boilerplate (pattern {reason!r}): {doc.text[span[0] : span[1]][:80]}")
-    return _drop_lead_ins(doc.text, trimmed)
+    return _drop_lead_ins(doc.text, trimmed, dropped)
 
 
-def _drop_lead_ins(text: str, found: list[_Block]) -> list[_Block]:
+def _drop_lead_ins(text: str, found: list[_Block], dropped: list[str] | None = None) -> list[_Block]:
     """A paragraph that is only a sentence ending in ":" right before a list ("…you can take these steps:")
     announces what follows and answers nothing alone: it is not a passage. (Measured: giving it to the
     items as context blurred them; dropping it lifted the clinic's hold-out MRR, docs/QUALITY.md.)"""
@@ -174,6 +174,8 @@ def _drop_lead_ins(text: str, found: list[_Block]) -> list[_Block]:
         if not b.in_list and following is not None and following.in_list and following.section == b.section:
             spans = list(sentence_spans(text, b.start, b.end))
             if len(spans) <= 1 and text[b.start : b.end].rstrip().endswith(":"):
+                if dropped is not None:
+                    dropped.append(f"lead-in of a list (answers nothing alone): {text[b.start : b.end][:80]}")
                 continue
         kept.append(b)
     return kept

@@ -1,0 +1,57 @@
+"""``qa-service inspect FILE``: how an article will be read and cut, before it goes live.
+
+Shows what the reader made of the file (title, language, url, translation), the sections and passages
+with their token counts, and everything left out: page elements of a web page, site boilerplate (with the
+pattern that matched), lead-ins that only announce a list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from qa_service.cli.shared import encoder as load_encoder
+from qa_service.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    i = sub.add_parser("inspect", help="show how an article will be read and cut into passages")
+    i.add_argument("file", help="a .md, .txt, .html or .pdf file")
+
+
+def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.core.chunking import blocks, chunk_document
+    from qa_service.core.documents import parse_document
+    from qa_service.runtime.content_dir import load_content_dir
+
+    path = Path(args.file)
+    try:
+        doc = parse_document(path.name, path.read_bytes())
+    except (ValueError, OSError) as exc:
+        print(f"{path.name} would be skipped: {exc}", file=sys.stderr)
+        return 1
+    _, content = load_content_dir(settings.content_dir)
+    encoder = load_encoder(settings)
+    max_tokens = min(settings.chunk_tokens, encoder.max_seq_length)
+    dropped: list[str] = []
+    blocks(doc, content.boilerplate, dropped)
+    passages = chunk_document(doc, encoder.count_tokens, max_tokens, content.boilerplate)
+    print(
+        f"{doc.id}: {doc.source}, title {doc.title!r}, language {doc.language}, url {doc.url or '-'}"
+        + (f", translation of {doc.translation_of}" if doc.translation_of else "")
+    )
+    print(f"{len(passages)} passages (at most {max_tokens} tokens each, heading included)\n")
+    section = None
+    for n, p in enumerate(passages, 1):
+        if p.section != section:
+            section = p.section
+            print(f"§ {section}")
+        print(f"  {n:>3}. [{p.start}:{p.end}] {encoder.count_tokens(p.embed_text)} tokens")
+        print(textwrap.indent(textwrap.shorten(p.text, 300, placeholder=" …"), "       "))
+    left_out = [f"page element {d}" for d in doc.dropped] + dropped
+    print(f"\nleft out: {len(left_out)}")
+    for line in left_out:
+        print(f"  - {line}")
+    return 0
