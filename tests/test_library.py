@@ -209,3 +209,15 @@ def test_inspect_shows_passages_and_what_was_left_out() -> None:
     assert "url https://clinic.example/treatments/chemical-peel-aftercare" in out.stdout
     assert "§ Daily care after the peel" in out.stdout and "tokens" in out.stdout
     assert "cookie-banner" in out.stdout and "promo-banner" in out.stdout  # left out, and said so
+
+
+def test_the_gate_counts_a_french_passage_for_its_english_gold_phrase(library_retriever: Retriever) -> None:
+    """Gate questions are labelled once, in the original's words; with the translation in the library, a
+    French question answered by the French passage still counts as found."""
+    from qa_service.core.evaluation import load_set
+    from qa_service.core.quality_gate import GatePolicy, gate_problems, score_retriever
+    from tests.conftest import DEV_SET
+
+    slices = score_retriever(library_retriever, load_set(DEV_SET), min_confidence=0.5)
+    assert slices["fr"].figures()["recall@3"] == 1.0
+    assert gate_problems(slices["all"], GatePolicy()) == []

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # answers are only read here; importing answer.py would tie the content to retrieval
-    from qa_service.core.answer import Answer
+    from qa_service.core.answer import Answer, AnswerPassage
 
 KINDS = ("answerable", "out_of_scope", "red_flag", "benign_symptom")
 Answerer = Callable[[str, str], "Answer"]
+TextsOf = Callable[["AnswerPassage"], list[str]]
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,10 @@ def load_set(path: Path) -> list[Item]:
     return items
 
 
-def _rank_of_gold(response: Answer, gold: Iterable[str]) -> int | None:
+def _rank_of_gold(response: Answer, gold: Iterable[str], texts_of: TextsOf) -> int | None:
     wanted = [g.lower() for g in gold]
     for rank, passage in enumerate(response.passages, 1):
-        text = passage.text.lower()
+        text = " ".join(texts_of(passage)).lower()
         if any(g in text for g in wanted):
             return rank
     return None
@@ -93,15 +94,18 @@ class Scores:
         }
 
 
-def evaluate(items: list[Item], ask: Answerer) -> dict[str, Scores]:
-    """Ask every question (``ask(question, lang)`` returns its Answer) and score by language."""
+def evaluate(items: list[Item], ask: Answerer, texts_of: TextsOf | None = None) -> dict[str, Scores]:
+    """Ask every question (``ask(question, lang)`` returns its Answer) and score by language. ``texts_of``
+    gives the texts a passage stands for (itself, and its translations: a French passage answers a French
+    question whose gold phrase is the English original's)."""
+    texts_of = texts_of or (lambda passage: [passage.text])
     slices = {"all": Scores(), "en": Scores(), "fr": Scores()}
     for item in items:
         response = ask(item.question, item.lang)
         for key in ("all", item.lang):
             s = slices.setdefault(key, Scores())
             if item.kind == "answerable":
-                rank = _rank_of_gold(response, item.gold)
+                rank = _rank_of_gold(response, item.gold, texts_of)
                 s.answerable += 1
                 s.hit1 += rank == 1
                 s.hit3 += rank is not None and rank <= 3

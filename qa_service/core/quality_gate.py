@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa_service.core.answer import answer_question
+from qa_service.core.answer import AnswerPassage, answer_question
 from qa_service.core.evaluation import Item, Scores, evaluate
 from qa_service.core.retrieval import Retriever
 
@@ -46,10 +46,19 @@ def gate_problems(scores: Scores, policy: GatePolicy) -> list[str]:
 def score_retriever(
     retriever: Retriever, items: list[Item], *, min_confidence: float, max_chars: int = 100_000
 ) -> dict[str, Scores]:
-    """Ask every labelled question of a set as the API would (top 10) and score it, per language."""
+    """Ask every labelled question of a set as the API would (top 10) and score it, per language; a passage
+    counts with its translations (gold phrases are written once, in the original's language)."""
+
+    def texts_of(passage: AnswerPassage) -> list[str]:
+        row = retriever.row_of(passage.id)
+        links = retriever.passages[row].translations if row is not None else ()
+        rows = [retriever.row_of(pid) for _, pid in links]
+        return [passage.text, *(retriever.passages[r].text for r in rows if r is not None)]
+
     return evaluate(
         items,
         lambda question, _lang: answer_question(
             retriever, question, top_k=10, min_confidence=min_confidence, max_chars=max_chars
         ),
+        texts_of,
     )
