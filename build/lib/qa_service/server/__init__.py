@@ -1,1 +1,0 @@
-"""The production server: gunicorn settings (``gunicorn_conf``) and its worker class (``worker``)."""
