@@ -17,7 +17,7 @@ from qa_service.runtime.engine import Engine
 from qa_service.runtime.index_build import build_index
 from qa_service.settings import Settings
 from qa_service.web import create_app
-from tests.conftest import DOCUMENTS, PROJECT_ROOT
+from tests.conftest import DATA, DOCUMENTS, PROJECT_ROOT
 from tests.live_server import free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -51,6 +51,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Itera
     docs = root / "docs"
     shutil.copytree(DOCUMENTS, docs)
     (docs / "products-to-avoid.md").write_text(XSS_ARTICLE)
+    shutil.copy(DATA / "library" / "chemical-peel-aftercare.html", docs)  # English only, with its web address
     build_index(load_documents(docs)[0], encoder, root / "index", chunk_tokens=200)
     service_port, host_port = free_port(), free_port()
     settings = Settings.from_env(
@@ -162,6 +163,19 @@ def test_french_interface_by_query_and_by_browser_language(page, browser, server
     french.goto(url + "/")
     assert french.locator("html").get_attribute("lang") == "fr"
     context.close()
+
+
+def test_a_passage_in_the_other_language_says_so_and_links_the_clinics_page(page, servers) -> None:  # noqa: ANN001
+    url, _ = servers
+    page.goto(url + "/?lang=fr")
+    _ask(page, "Quand puis-je reprendre le rétinol après un peeling chimique?")
+    first = page.locator(".qa-answer").first
+    first.wait_for()
+    source = first.locator(".qa-source")
+    assert "(en anglais)" in source.inner_text()
+    assert first.get_attribute("lang") == "en"  # read out in English by a screen reader
+    link = source.get_by_role("link", name="Chemical Peel Aftercare")
+    assert link.get_attribute("href") == "https://clinic.example/treatments/chemical-peel-aftercare"
 
 
 def test_article_markup_is_shown_as_text_and_never_runs(page, servers) -> None:  # noqa: ANN001
