@@ -9,7 +9,6 @@ version always answers with the wording it was built with and a change goes live
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import yaml
 
 from qa_service.core.chunking import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
-from qa_service.core.evaluation import KINDS
+from qa_service.core.evaluation import SetLineError, parse_set
 from qa_service.core.query import Lexicon, parse_lexicon
 from qa_service.core.safety import Rules, parse_rules
 
@@ -161,17 +160,10 @@ def _boilerplate(text: str) -> Patterns:
 
 
 def _gate(text: str) -> None:
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if row["kind"] not in KINDS:
-                raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-            if not isinstance(row["question"], str) or (row["kind"] == "answerable" and not row.get("gold")):
-                raise ValueError("needs a question, and gold phrases when answerable")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ContentError(GATE, number, str(exc)) from None
+    try:
+        parse_set(text)
+    except SetLineError as exc:
+        raise ContentError(GATE, exc.line, exc.problem) from None
 
 
 def parse_content(files: Mapping[str, str]) -> Content:

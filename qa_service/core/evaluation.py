@@ -28,16 +28,26 @@ class Item:
     gold: tuple[str, ...] = ()
 
 
-def load_set(path: Path) -> list[Item]:
-    """Read a JSONL question set; a bad line is reported with its number."""
+class SetLineError(ValueError):
+    """A line of a question set that cannot be used: its number and what is wrong."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        self.line, self.problem = line, problem
+        super().__init__(f"line {line}: {problem}")
+
+
+def parse_set(text: str) -> list[Item]:
+    """A JSONL question set; raises SetLineError naming the first bad line."""
     items = []
-    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
             if row["kind"] not in KINDS:
-                raise ValueError(f"unknown kind {row['kind']!r}")
+                raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {row['kind']!r}")
+            if not isinstance(row["question"], str) or (row["kind"] == "answerable" and not row.get("gold")):
+                raise ValueError("needs a question, and gold phrases when answerable")
             items.append(
                 Item(
                     str(row.get("id", n)),
@@ -48,8 +58,16 @@ def load_set(path: Path) -> list[Item]:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: {exc}") from None
+            raise SetLineError(n, str(exc)) from None
     return items
+
+
+def load_set(path: Path) -> list[Item]:
+    """Read a JSONL question set; a bad line is reported with the file and its number."""
+    try:
+        return parse_set(path.read_text("utf-8"))
+    except SetLineError as exc:
+        raise ValueError(f"{path}:{exc.line}: {exc.problem}") from None
 
 
 def _rank_of_gold(response: Answer, gold: Iterable[str], texts_of: TextsOf) -> int | None:
