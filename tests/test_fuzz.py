@@ -65,7 +65,19 @@ def test_quick_fuzz_finds_no_server_error_and_no_schema_violation(server: LiveSe
 
 @pytest.mark.reliability
 def test_full_fuzz_with_at_least_5000_requests(server: LiveServer) -> None:
-    generated, report = _fuzz(server, examples=500, seed=int(os.environ.get("QA_FUZZ_SEED", "20261129")))
-    print("schemathesis:", report.strip().splitlines()[-2:])
-    assert generated >= 5000
+    """Rounds of 500 examples per operation, each with its own seed, until 5,000 cases have been sent.
+
+    How many cases one round generates depends on when hypothesis runs out of new inputs for the small
+    operations, which moves with the schema and the library's version (4,465 in one CI run): the test fixes
+    the number of requests, not the number of rounds.
+    """
+    seed = int(os.environ.get("QA_FUZZ_SEED", "20261129"))
+    total = 0
+    for round_ in range(4):
+        generated, report = _fuzz(server, examples=500, seed=seed + round_)
+        total += generated
+        print("schemathesis:", generated, "cases,", report.strip().splitlines()[-1])
+        if total >= 5000:
+            break
+    assert total >= 5000
     assert "Traceback" not in server.log.read_text()
