@@ -119,6 +119,15 @@ class Settings:
         settings.validate()
         return settings
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as the ``QA_*`` variables that read back to them (for a child process: the
+        console's rebuild runs ``qa-service build-index`` on exactly the folders this server uses)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f"QA_{f.name.upper()}"] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
+
     def validate(self) -> None:
         checks = [
             (1 <= self.port <= 65535, "QA_PORT must be between 1 and 65535"),

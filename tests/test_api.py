@@ -27,6 +27,7 @@ ANSWER_KEYS = {
     "lang",
     "highlights",
     "also_in",
+    "pinned",
 }
 
 
@@ -109,7 +110,13 @@ def test_info_describes_the_live_index(client) -> None:  # noqa: ANN001
     assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert body["passages"] > 10
     assert body["documents"] == [
-        {"id": "pimples-after-microneedling.md", "title": "Pimples After Microneedling", "language": "en", "url": None}
+        {
+            "id": "pimples-after-microneedling.md",
+            "title": "Pimples After Microneedling",
+            "language": "en",
+            "url": None,
+            "tags": [],
+        }
     ]
     assert body["index_version"] and body["built_at"]
 

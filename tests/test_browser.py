@@ -73,26 +73,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Itera
     host.server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
-
-
 @pytest.fixture()
 def page(browser):  # noqa: ANN001, ANN201
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-CA")
@@ -243,6 +223,15 @@ def test_the_widget_is_refused_from_an_origin_not_listed(page, servers) -> None:
     assert page.locator(".qa-answer").count() == 0
 
 
+def serious_violations(page) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    """axe-core's serious and critical findings on the page as it is now (its context must bypass CSP)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']})"
+    )
+    return [(v["id"], v["impact"], v["help"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def test_accessibility_scan_has_no_serious_or_critical_violations(browser, servers) -> None:  # noqa: ANN001
     url, _ = servers
     context = browser.new_context(bypass_csp=True)  # only to inject axe-core itself
@@ -251,13 +240,7 @@ def test_accessibility_scan_has_no_serious_or_critical_violations(browser, serve
         pg.goto(f"{url}/?lang={lang}")
         _ask(pg, question)
         pg.locator(".qa-answer, .qa-noanswer").first.wait_for()
-        pg.add_script_tag(path=str(AXE))
-        result = pg.evaluate(
-            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']})"
-        )
-        bad = [
-            (v["id"], v["impact"], v["help"]) for v in result["violations"] if v["impact"] in ("serious", "critical")
-        ]
+        bad = serious_violations(pg)
         assert bad == [], bad
     context.close()
 

@@ -14,7 +14,9 @@ from typing import Any, Protocol
 
 from qa_service.core.chunking import Passage
 from qa_service.core.errors import InvalidQuestion
+from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.highlights import Highlights, highlights
+from qa_service.core.query import Query
 from qa_service.core.retrieval import Hit, Retriever
 from qa_service.core.safety import Triage, triage
 
@@ -59,6 +61,7 @@ class AnswerPassage:
     confidence: float
     highlights: Highlights
     also_in: tuple[PassageRef, ...] = ()
+    pinned: bool = False  # staff pinned it for this question (content/pins.yaml)
 
     @property
     def id(self) -> str:
@@ -75,6 +78,7 @@ class AnswerPassage:
             "lang": self.source.lang,
             "highlights": self.highlights.to_dict(),
             "also_in": [twin.to_dict() for twin in self.also_in],
+            "pinned": self.pinned,
         }
 
 
@@ -110,7 +114,7 @@ class Answer:
         }
 
 
-AnswerKey = tuple[str, str, int, str | None, float]  # index version, cleaned question, top_k, language, threshold
+AnswerKey = tuple[str, str, int, str | None, float, Filters]  # version, question, top_k, language, threshold, filters
 
 
 class AnswerCache(Protocol):
@@ -145,6 +149,7 @@ def answer_question(
     min_confidence: float = 0.5,
     max_chars: int = 1000,
     cache: AnswerCache | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> Answer:
     """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language.
 
@@ -154,24 +159,25 @@ def answer_question(
     started = time.perf_counter()
     text = clean_question(question, max_chars)
     asked = language if language in LANGUAGES else None
-    key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence)
+    key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence, filters)
     result = cache.get(key) if cache is not None else None
     if result is None:
-        result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence)
+        result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence, filters=filters)
         if cache is not None:
             cache.put(key, result)
     return dataclasses.replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
-def in_language(retriever: Retriever, hits: list[Hit], lang: str) -> list[Hit]:
+def in_language(retriever: Retriever, hits: list[Hit], lang: str, filters: Filters = NO_FILTERS) -> list[Hit]:
     """Each passage in the asker's language when the clinic wrote it in both (its translation takes its
-    place and rank); a passage that exists only in the other language stays, marked by its ``lang``."""
+    place and rank, unless ``filters`` exclude it); a passage that exists only in the other language
+    stays, marked by its ``lang``."""
     out: list[Hit] = []
     seen: set[int] = set()
     for hit in hits:
         counterpart = dict(hit.passage.translations).get(lang) if hit.passage.language != lang else None
         row = retriever.row_of(counterpart) if counterpart else None
-        if row is not None:
+        if row is not None and (not filters or filters.passes(retriever.passages[row])):
             hit = dataclasses.replace(hit, passage=retriever.passages[row], row=row)
         if hit.row not in seen:
             seen.add(hit.row)
@@ -179,11 +185,27 @@ def in_language(retriever: Retriever, hits: list[Hit], lang: str) -> list[Hit]:
     return out
 
 
-def _answer(retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float) -> Answer:
+def with_pin(retriever: Retriever, query: Query, hits: list[Hit], top_k: int, filters: Filters) -> list[Hit]:
+    """The passage staff pinned for this question first (at least as confident as the best found, so rank
+    and confidence still agree), the others after it."""
+    found = retriever.pinned(query, filters)
+    if found is None:
+        return hits
+    row, _ = found
+    top = max((h.confidence for h in hits), default=0.0)
+    passage = retriever.passages[row]
+    pin = Hit(passage, row, max(top, 1.0), 1.0, 1.0, max(top, 1.0), pinned=True)
+    return [pin, *(h for h in hits if h.row != row)][:top_k]
+
+
+def _answer(
+    retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float, filters: Filters
+) -> Answer:
     """``language``: the one asked for (en/fr), or None to use the question's own."""
     query = retriever.read(text, language)
     lang = language or query.language
-    hits = in_language(retriever, retriever.search(query, top_k), lang)
+    hits = in_language(retriever, retriever.search(query, top_k, filters), lang, filters)
+    hits = with_pin(retriever, query, hits, top_k, filters)
     answered = bool(hits) and hits[0].confidence >= min_confidence
     texts = retriever.content.texts
     passages = tuple(
@@ -194,6 +216,7 @@ def _answer(retriever: Retriever, text: str, *, top_k: int, language: str | None
             confidence=round(hit.confidence, 4),
             highlights=highlights(hit.passage.text, retriever.passage_terms(hit.row), query),
             also_in=tuple(PassageRef.of(p) for p in hit.also_in),
+            pinned=hit.pinned,
         )
         for hit in hits
     )

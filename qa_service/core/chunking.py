@@ -37,6 +37,7 @@ class Passage:
     language: str = "en"
     document_url: str | None = None  # the page a patient can open (front matter url, canonical link)
     translations: tuple[tuple[str, str], ...] = ()  # (language, passage id) of the same passage translated
+    tags: tuple[str, ...] = ()  # the document's tags (front matter), for filters
 
     @property
     def embed_text(self) -> str:
@@ -226,7 +227,7 @@ def chunk_document(
     def emit(section: str, s: int, e: int) -> None:
         body = text[s:e]
         pid = _passage_id(doc.id, section, body, seen)
-        passages.append(Passage(pid, doc.id, doc.title, section, s, e, body, doc.language, doc.url))
+        passages.append(Passage(pid, doc.id, doc.title, section, s, e, body, doc.language, doc.url, tags=doc.tags))
 
     def heading(section: str) -> str:
         """A heading that leaves at least half of the window to the passage (headings can be long)."""

@@ -32,6 +32,9 @@ LEXICON, RULES, BOILERPLATE, TEXTS, GATE = (
     "gate_questions.jsonl",
 )
 FILES = (LEXICON, RULES, BOILERPLATE, TEXTS, GATE)
+PINS = "pins.yaml"  # optional: a folder made before pins existed has none, and pins nothing
+OPTIONAL = (PINS,)
+NO_PINS = "pins: []\n"
 LANGUAGES = ("en", "fr")
 
 
@@ -58,6 +61,17 @@ class Content:
     boilerplate: Patterns
     texts: Texts
     fingerprint: str
+    pins: tuple[Pin, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Staff's choice for a question: when a patient's question means the same (cosine of the two
+    questions' vectors >= ``threshold``), ``passage`` is shown first."""
+
+    question: str
+    passage: str
+    threshold: float = 0.8
 
 
 def _yaml(name: str, text: str) -> tuple[Any, yaml.Node | None]:
@@ -166,6 +180,23 @@ def _gate(text: str) -> None:
         raise ContentError(GATE, exc.line, exc.problem) from None
 
 
+def _pins(text: str) -> tuple[Pin, ...]:
+    raw, node = _yaml(PINS, text)
+    items = raw.get("pins") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        raise ContentError(PINS, 1, "must be a mapping with a list named pins")
+    pins = []
+    for i, item in enumerate(items):
+        where = _line(node, "pins", i)
+        if not isinstance(item, dict) or not str(item.get("question") or "").strip() or not item.get("passage"):
+            raise ContentError(PINS, where, "each pin needs a question and a passage id")
+        threshold = item.get("threshold", 0.8)
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0.5 <= threshold <= 1.0:
+            raise ContentError(PINS, _line(node, "pins", i, "threshold"), "threshold must be between 0.5 and 1.0")
+        pins.append(Pin(str(item["question"]).strip(), str(item["passage"]), float(threshold)))
+    return tuple(pins)
+
+
 def parse_content(files: Mapping[str, str]) -> Content:
     """Validate and parse every content file (all of FILES are required); raises ContentError."""
     missing = [name for name in FILES if name not in files]
@@ -175,19 +206,23 @@ def parse_content(files: Mapping[str, str]) -> Content:
     digest = hashlib.sha256()
     for name in FILES:
         digest.update(f"{name}\0{files[name]}\0".encode())
+    pins = _pins(files.get(PINS, NO_PINS))
+    if pins:  # no pins: the same fingerprint as before pins existed
+        digest.update(f"{PINS}\0{files[PINS]}\0".encode())
     return Content(
         _lexicon(files[LEXICON]),
         _rules(files[RULES]),
         _boilerplate(files[BOILERPLATE]),
         _texts(files[TEXTS]),
         digest.hexdigest()[:16],
+        pins,
     )
 
 
 def default_files() -> dict[str, str]:
     """Today's content as the package ships it: what a new content folder starts as."""
     data = resources.files("qa_service.core.data")
-    return {name: data.joinpath(name).read_text("utf-8") for name in FILES}
+    return {name: data.joinpath(name).read_text("utf-8") for name in (*FILES, *OPTIONAL)}
 
 
 @lru_cache(maxsize=1)

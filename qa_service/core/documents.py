@@ -41,6 +41,7 @@ class Document:
     source: str = "markdown"  # markdown, text, html or pdf: what the file was
     translation_of: str | None = None  # the id of the article this one translates
     dropped: tuple[str, ...] = ()  # what a reader left out of a web page, and why
+    tags: tuple[str, ...] = ()  # front matter `tags` (a treatment, a topic): what staff and the page filter by
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,11 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         raise ValueError(f"front matter language {language!r} is not en or fr")
     url = meta.get("url")
     translation_of = meta.get("translation_of")
+    tags = meta.get("tags") or ()
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[,\s]+", tags) if t]
+    if not isinstance(tags, list | tuple) or not all(isinstance(t, str | int) for t in tags):
+        raise ValueError("front matter tags must be a list of words")
     return Document(
         id=doc_id,
         title=title,
@@ -119,6 +125,7 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         markdown=markdown,
         source="markdown" if markdown else "text",
         translation_of=str(translation_of).strip() if translation_of else None,
+        tags=tuple(dict.fromkeys(str(t).strip().lower() for t in tags if str(t).strip())),
     )
 
 

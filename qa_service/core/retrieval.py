@@ -17,6 +17,7 @@ from qa_service.core.chunking import Passage
 from qa_service.core.content import default_content
 from qa_service.core.encoder import Encoder, QueryEmbedder
 from qa_service.core.evidence import RRF_K, Evidence
+from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.fusion import blend, confidence, convex, learned_fusion, rrf
 from qa_service.core.highlights import passage_terms
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
@@ -39,6 +40,7 @@ class Hit:
     coverage: float
     confidence: float = 0.0
     also_in: list[Passage] = field(default_factory=list)
+    pinned: bool = False
 
 
 @lru_cache(maxsize=100_000)
@@ -69,6 +71,7 @@ class Retriever:
         self.passages = loaded.passages
         self.version = loaded.version
         self._rows: dict[str, int] | None = None
+        self._pin_vectors: np.ndarray | None = None
         # Saved with the version since its format allows it; older versions are indexed here, in memory.
         self.lexical = loaded.lexical or LexicalIndex(lexical_documents(self.passages))
         self.content = loaded.content or default_content()
@@ -93,18 +96,27 @@ class Retriever:
     def _vector(self, row: int) -> np.ndarray:
         return self.loaded.vectors.vector(row)
 
-    def evidence(self, query: Query, top_k: int) -> Evidence:
-        """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads."""
+    def evidence(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
+        """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads.
+        With ``filters``, both lists are searched through and ranked among the passages that pass only."""
         n = len(self.passages)
         depth = min(n, max(self.tuning.candidates, top_k * 5))
         qvec = self.embed_query(query.dense_text)
-        cos_scores, rows = self.loaded.vectors.search(qvec, n if self.tuning.mode != "dense" and n <= 5000 else depth)
-        cosine = {int(r): float(s) for r, s in zip(rows[0], cos_scores[0], strict=True) if r >= 0}
+        wide = n if filters or (self.tuning.mode != "dense" and n <= 5000) else depth
+        cos_scores, rows = self.loaded.vectors.search(qvec, wide)
+        cosine = {
+            int(r): float(s)
+            for r, s in zip(rows[0], cos_scores[0], strict=True)
+            if r >= 0 and (not filters or filters.passes(self.passages[int(r)]))
+        }
         dense_rank = {r: i for i, r in enumerate(cosine)}
         if self.tuning.mode == "dense":
             lexical_rows, lexical_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         else:
-            lexical_rows, lexical_scores = self.lexical.top(query.stems, depth)
+            lexical_rows, lexical_scores = self.lexical.top(query.stems, n if filters else depth)
+            if filters:
+                keep = [i for i, r in enumerate(lexical_rows) if filters.passes(self.passages[int(r)])][:depth]
+                lexical_rows, lexical_scores = lexical_rows[keep], lexical_scores[keep]
         lexical_order = [int(r) for r in lexical_rows]
         lexical_rank = {r: i for i, r in enumerate(lexical_order)}
         top_bm25 = float(lexical_scores[0]) if len(lexical_scores) and lexical_scores[0] > 0 else 1.0
@@ -124,11 +136,12 @@ class Retriever:
             title=np.array([_share(self._title_stems(r), asked) for r in pool]),
         )
 
-    def search(self, query: Query, top_k: int) -> list[Hit]:
-        """The ``top_k`` best distinct passages, best first, each with its confidence."""
+    def search(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+        """The ``top_k`` best distinct passages (among those ``filters`` let through), best first, each with
+        its confidence."""
         if not self.passages:
             return []
-        evidence = self.evidence(query, top_k)
+        evidence = self.evidence(query, top_k, filters)
         learned = self.tuning.mode == "hybrid" and self.tuning.fusion == "learned"
         scores = self._fuse(evidence).tolist()
         scored: list[Hit] = []
@@ -165,6 +178,24 @@ class Retriever:
         if fusion == "convex":
             return convex(evidence, weight)
         return learned_fusion().probability(evidence)
+
+    def pinned(self, query: Query, filters: Filters = NO_FILTERS) -> tuple[int, float] | None:
+        """The row staff pinned for a question meaning the same as this one, and how close the two
+        questions are (the best pin over its threshold whose passage this version holds), or None."""
+        pins = self.content.pins
+        if not pins:
+            return None
+        if self._pin_vectors is None:  # the pins' questions read and embedded like a patient's, once
+            self._pin_vectors = np.vstack([self.embed_query(self.read(pin.question).dense_text) for pin in pins])
+        closeness = self._pin_vectors @ self.embed_query(query.dense_text)[0]
+        best: tuple[int, float] | None = None
+        for pin, cos in zip(pins, closeness.tolist(), strict=True):
+            row = self.row_of(pin.passage)
+            if row is None or cos < pin.threshold or (filters and not filters.passes(self.passages[row])):
+                continue
+            if best is None or cos > best[1]:
+                best = (row, cos)
+        return best
 
     def _title_stems(self, row: int) -> frozenset[str]:
         passage = self.passages[row]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from qa_service.core.content import FILES, Content, ContentError, default_files, parse_content
+from qa_service.core.content import FILES, OPTIONAL, Content, ContentError, default_files, parse_content
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ def read_content_dir(folder: Path) -> dict[str, str]:
             raise ContentError(str(folder / name), None, "is missing from the content folder") from None
         except UnicodeDecodeError as exc:
             raise ContentError(str(folder / name), None, f"is not UTF-8 text (byte {exc.start})") from None
+    for name in OPTIONAL:
+        if (folder / name).is_file():
+            files[name] = (folder / name).read_text("utf-8", errors="replace")
     return files
 
 

@@ -177,6 +177,7 @@ def build_index(
                         "url": d.url,
                         "source": d.source,
                         "translation_of": d.translation_of,
+                        "tags": list(d.tags),
                         "checksum": d.checksum,
                     }
                     for d in documents

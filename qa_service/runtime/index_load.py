@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa_service.core.chunking import Passage
-from qa_service.core.content import FILES, ContentError, parse_content
+from qa_service.core.content import FILES, OPTIONAL, ContentError, parse_content
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.lexical import LexicalIndex
@@ -102,7 +102,8 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     content = None
     if "content" in manifest:  # versions built before content was kept with them answer with the defaults
         try:
-            content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in FILES})
+            names = [*FILES, *(name for name in OPTIONAL if (folder / CONTENT / name).is_file())]
+            content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in names})
         except (OSError, ContentError) as exc:
             raise IndexCorrupt(f"the content of {version} cannot be read: {exc}") from None
     return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content)
@@ -112,6 +113,8 @@ def _passage(row: dict[str, Any]) -> Passage:
     """A stored passage (JSON lists back to the tuples of the frozen dataclass)."""
     if "translations" in row:
         row["translations"] = tuple(tuple(pair) for pair in row["translations"])
+    if "tags" in row:
+        row["tags"] = tuple(row["tags"])
     return Passage(**row)
 
 

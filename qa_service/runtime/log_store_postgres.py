@@ -39,6 +39,20 @@ MIGRATIONS = (
     );
     CREATE INDEX IF NOT EXISTS feedback_ts ON feedback (ts);
     """,
+    # 2: staff deletions from the console, recorded without the text they removed
+    """
+    CREATE TABLE IF NOT EXISTS deletions (
+        id BIGSERIAL PRIMARY KEY,
+        ts DOUBLE PRECISION NOT NULL,
+        rows INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS staff_sessions (
+        sid TEXT PRIMARY KEY,
+        expires DOUBLE PRECISION NOT NULL,
+        ended INTEGER NOT NULL
+    );
+    """,
 )
 _LOCK_ID = 0x5141_4C4F47  # pg_advisory_lock key of the schema migrations ("QALOG")
 

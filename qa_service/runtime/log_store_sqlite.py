@@ -32,6 +32,17 @@ CREATE TABLE IF NOT EXISTS feedback (
     helpful INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS feedback_ts ON feedback (ts);
+CREATE TABLE IF NOT EXISTS deletions (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    rows INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff_sessions (
+    sid TEXT PRIMARY KEY,
+    expires REAL NOT NULL,
+    ended INTEGER NOT NULL
+);
 """
 
 

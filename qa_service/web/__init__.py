@@ -18,6 +18,7 @@ from qa_service.settings import Settings
 from qa_service.web import limits, observability
 from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
+from qa_service.web.console import bp as console_bp
 from qa_service.web.errors import register_error_handlers
 from qa_service.web.pages import bp as pages_bp
 from qa_service.web.pages import install_security_headers
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     observability.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(pages_bp)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response())
 

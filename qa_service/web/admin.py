@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from qa_service.runtime.log_store import LogStoreError
 from qa_service.web.errors import problem
-from qa_service.web.staff import is_staff
+from qa_service.web.staff_session import refusal
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,11 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 def _authenticate() -> Response | None:
-    if not is_staff():
-        response = problem(401, "Unauthorized", "A valid bearer token is required.", "unauthorized")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="qa-service admin"'
-        return response
-    return None
+    return refusal()
 
 
 @bp.get("/stats")

@@ -13,13 +13,15 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from qa_service.core.answer import LANGUAGES, answer_question, clean_question
+from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web.errors import BadField
 from qa_service.web.observability import record_answer
 
 bp = Blueprint("api", __name__)
-_ASK_FIELDS = {"question", "top_k", "lang"}
+_ASK_FIELDS = {"question", "top_k", "lang", "filters"}
+_FILTER_FIELDS = {"document", "lang", "tags"}
 _FEEDBACK_FIELDS = {"question", "answer_id", "helpful"}
 
 
@@ -82,7 +84,20 @@ def _lang(value: Any) -> str | None:
     return str(value)
 
 
-def _answer(question: Any, top_k: Any, lang: Any) -> Response:
+def _filters(document: Any, lang: Any, tags: Any) -> Filters:
+    """Filters from the request; a bad one is a 400 that says which, never an empty answer."""
+    if document is not None and (not isinstance(document, str) or not 0 < len(document) <= 300):
+        raise BadField("filters.document must be a document id (see /api/v1/info)")
+    if lang is not None and lang not in LANGUAGES:
+        raise BadField('filters.lang must be "en" or "fr"')
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list) or len(tags) > 20 or not all(isinstance(t, str) and 0 < len(t) <= 100 for t in tags):
+        raise BadField("filters.tags must be a list of at most 20 tag words")
+    return Filters(document, lang, tuple(dict.fromkeys(t.strip().lower() for t in tags)))
+
+
+def _answer(question: Any, top_k: Any, lang: Any, filters: Filters = NO_FILTERS) -> Response:
     if question is None:
         raise BadField('the field "question" is required')
     if not isinstance(question, str):
@@ -98,6 +113,7 @@ def _answer(question: Any, top_k: Any, lang: Any) -> Response:
         min_confidence=settings.min_confidence,
         max_chars=settings.max_question_chars,
         cache=engine.answers,
+        filters=filters,
     )
     record_answer(result)
     query_log = current_app.extensions.get("qa_query_log")
@@ -113,8 +129,17 @@ def ask() -> Response:
     body = _json_body()
     unknown = set(body) - _ASK_FIELDS
     if unknown:
-        raise BadField(f"unknown field(s): {', '.join(sorted(unknown))}; expected question, top_k, lang")
-    return _answer(body.get("question"), body.get("top_k"), body.get("lang"))
+        raise BadField(f"unknown field(s): {', '.join(sorted(unknown))}; expected question, top_k, lang, filters")
+    raw = body.get("filters")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise BadField('the field "filters" must be an object with document, lang and tags')
+    unknown = set(raw) - _FILTER_FIELDS
+    if unknown:
+        raise BadField(f"unknown filter(s): {', '.join(sorted(unknown))}; expected document, lang, tags")
+    filters = _filters(raw.get("document"), raw.get("lang"), raw.get("tags"))
+    return _answer(body.get("question"), body.get("top_k"), body.get("lang"), filters)
 
 
 @bp.post("/api/v1/feedback")
@@ -142,10 +167,12 @@ def feedback() -> tuple[Response, int]:
 @bp.get("/api/v1/search")
 def search() -> Response:
     args = request.args
-    for name in ("q", "top_k", "lang"):
+    for name in ("q", "top_k", "lang", "document"):
         if len(args.getlist(name)) > 1:
             raise BadField(f"the parameter {name} is given more than once")
-    return _answer(args.get("q"), args.get("top_k"), args.get("lang"))
+    # lang= both answers in that language and keeps to passages written in it (a link says "in French")
+    filters = _filters(args.get("document"), args.get("lang"), args.getlist("tag"))
+    return _answer(args.get("q"), args.get("top_k"), args.get("lang"), filters)
 
 
 @bp.get("/api/v1/info")
@@ -158,7 +185,13 @@ def info() -> Response:
             "built_at": manifest.get("built_at"),
             "model": manifest.get("model", {}).get("name"),
             "documents": [
-                {"id": d["id"], "title": d["title"], "language": d.get("language"), "url": d.get("url")}
+                {
+                    "id": d["id"],
+                    "title": d["title"],
+                    "language": d.get("language"),
+                    "url": d.get("url"),
+                    "tags": d.get("tags", []),
+                }
                 for d in manifest.get("documents", [])
             ],
             "passages": len(retriever.passages),

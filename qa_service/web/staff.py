@@ -13,8 +13,17 @@ def bearer_token() -> str:
     return header[7:].strip() if header[:7].lower() == "bearer " else ""
 
 
-def is_staff() -> bool:
+def has_token() -> bool:
     """True when the request carries the configured admin token (compared in constant time)."""
     token: str = current_app.extensions["qa_settings"].admin_token
     supplied = bearer_token()
     return bool(token and supplied) and hmac.compare_digest(supplied.encode(), token.encode())
+
+
+def is_staff() -> bool:
+    """The admin token, or a signed-in console session (whose changes also need its CSRF token)."""
+    if has_token():
+        return True
+    from qa_service.web.staff_session import session_id
+
+    return session_id() is not None

@@ -12,6 +12,8 @@ var QASearch = (function () {
       hint: "Results appear as you type. Press Enter to search, Escape to clear.",
       search: "Search",
       language: "Language",
+      topic: "Topic",
+      allTopics: "All topics",
       searching: "Searching…",
       found: function (n) { return n === 1 ? "1 answer found." : n + " answers found."; },
       from: "From",
@@ -38,6 +40,8 @@ var QASearch = (function () {
       hint: "Les résultats s'affichent pendant la saisie. Entrée pour chercher, Échap pour effacer.",
       search: "Chercher",
       language: "Langue",
+      topic: "Sujet",
+      allTopics: "Tous les sujets",
       searching: "Recherche en cours…",
       found: function (n) { return n === 1 ? "1 réponse trouvée." : n + " réponses trouvées."; },
       from: "Source",
@@ -135,8 +139,21 @@ var QASearch = (function () {
     row.appendChild(submit);
     var hint = el("p", "qa-hint");
     hint.id = id + "-hint";
+    // A topic filter (the articles' front-matter tags), shown only when the library has tags.
+    var topicRow = el("div", "qa-topic");
+    var topicLabel = el("label", "qa-topic-label");
+    topicLabel.htmlFor = id + "-topic";
+    var topic = el("select", "qa-topic-select");
+    topic.id = id + "-topic";
+    var allTopics = el("option", "", "");
+    allTopics.value = "";
+    topic.appendChild(allTopics);
+    topicRow.appendChild(topicLabel);
+    topicRow.appendChild(topic);
+    topicRow.hidden = true;
     form.appendChild(label);
     form.appendChild(row);
+    form.appendChild(topicRow);
     form.appendChild(hint);
     var status = el("p", "qa-status");
     status.setAttribute("role", "status");
@@ -158,6 +175,8 @@ var QASearch = (function () {
       hint.textContent = t("hint");
       submit.textContent = t("search");
       switcher.setAttribute("aria-label", t("language"));
+      topicLabel.textContent = t("topic");
+      allTopics.textContent = t("allTopics");
       disclaimer.textContent = t("disclaimer");
       section.lang = lang;
       Object.keys(buttons).forEach(function (code) { buttons[code].setAttribute("aria-pressed", String(code === lang)); });
@@ -272,7 +291,8 @@ var QASearch = (function () {
       fetch(api + "/api/v1/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ question: q, top_k: 3, lang: lang }),
+        body: JSON.stringify(topic.value ? { question: q, top_k: 3, lang: lang, filters: { tags: [topic.value] } }
+          : { question: q, top_k: 3, lang: lang }),
         signal: inflight ? inflight.signal : undefined
       }).then(function (resp) {
         if (mine !== sequence) return;
@@ -300,8 +320,20 @@ var QASearch = (function () {
       search(input.value, true);
     });
 
+    topic.addEventListener("change", function () { if (input.value.trim()) search(input.value, true); });
+    fetch(api + "/api/v1/info").then(function (resp) { return resp.ok ? resp.json() : null; }).then(function (info) {
+      var tags = {};
+      ((info && info.documents) || []).forEach(function (d) { (d.tags || []).forEach(function (tag) { tags[tag] = true; }); });
+      Object.keys(tags).sort().forEach(function (tag) {
+        var option = el("option", "", tag.replace(/-/g, " "));
+        option.value = tag;
+        topic.appendChild(option);
+      });
+      topicRow.hidden = Object.keys(tags).length === 0;
+    }).catch(function () { /* no topics: the search works without them */ });
+
     applyLanguage();
-    return { setLanguage: setLanguage, input: input };
+    return { setLanguage: setLanguage, input: input, topic: topic };
   }
 
   return { mount: mount, text: TEXT };
