@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from qa_service.core.content import ContentError, Pin, default_files
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import Encoder
 from qa_service.core.question_groups import group_questions
-from qa_service.runtime import content_edits
+from qa_service.runtime import console_build, content_edits
 from qa_service.runtime.content_dir import load_content_dir
 from qa_service.runtime.engine import Engine
 from qa_service.runtime.index_build import build_index
@@ -231,3 +233,26 @@ def test_filters_keep_answers_to_a_document_a_language_or_tags(clinic: Clinic) -
     for bad in ({"lang": "de"}, {"tags": "filler"}, {"tags": [""]}, {"document": ""}, {"colour": "red"}, []):
         refused = client.post("/api/v1/ask", json={"question": question, "filters": bad})
         assert refused.status_code == 400 and refused.mimetype == "application/problem+json", bad
+
+
+def test_a_rebuild_the_gate_refuses_says_why_and_the_live_version_stays(
+    staff: tuple[object, str], clinic: Clinic
+) -> None:
+    client, csrf = staff
+    engine = clinic.app.extensions["qa_engine"]
+    live = engine.retriever.version
+    impossible = {"id": "x1", "kind": "answerable", "lang": "en", "question": "What is the clinic's fax number?"}
+    (clinic.root / "content" / "gate_questions.jsonl").write_text(
+        json.dumps({**impossible, "gold": ["a phrase no article holds"]}) + "\n"
+    )
+    assert client.post("/admin/rebuild", data={"csrf_token": csrf}).status_code == 303  # type: ignore[attr-defined]
+    status = console_build.read_status(clinic.settings)
+    give_up = time.monotonic() + 600  # a hung child fails the test instead of hanging the suite
+    while status is not None and status["state"] == "running" and time.monotonic() < give_up:
+        time.sleep(0.2)  # the child process reports when it ends; the test waits for that, not a fixed time
+        status = console_build.read_status(clinic.settings)
+    assert status is not None and status["state"] == "refused", status
+    assert "quality gate refused" in status["output"]
+    assert engine.retriever.version == live
+    page = client.get("/admin/?lang=en").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "The quality gate refused the last build" in page and "quality gate refused the new index" in page
