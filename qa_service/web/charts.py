@@ -33,9 +33,7 @@ def bar_chart(
         fraction = value / top
         y = TOP + plot * (1 - fraction)
         parts.append(f'<line class="qa-grid" x1="{LEFT}" x2="{WIDTH - 4}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(
-            f'<text class="qa-axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>'
-        )
+        parts.append(f'<text class="qa-axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
     for i, day in enumerate(days):
         x = LEFT + i * step + (step - bar) / 2
         base = float(TOP + plot)
