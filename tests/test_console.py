@@ -152,7 +152,7 @@ def test_three_paraphrases_form_one_unanswered_group_and_export_as_csv(
     patients = clinic.app.test_client()
     for question in PARAPHRASES:
         assert patients.post("/api/v1/ask", json={"question": question}).json["answered"] is False
-    patients.post("/api/v1/ask", json={"question": "What are your opening hours on Sunday?"})
+    patients.post("/api/v1/ask", json={"question": '=HYPERLINK("http://evil.example")'})
     html = client.get("/admin/?lang=en").get_data(as_text=True)  # type: ignore[attr-defined]
     counts = re.findall(r'qa-count">(\d+)<', html)
     assert counts[0] == "3" and counts.count("3") == 1
@@ -160,6 +160,8 @@ def test_three_paraphrases_form_one_unanswered_group_and_export_as_csv(
     rows = list(csv.reader(io.StringIO(client.get("/admin/export/unanswered.csv").get_data(as_text=True))))  # type: ignore[attr-defined]
     assert rows[0] == ["group", "count", "wording", "wording_count"]
     assert sorted(r[2] for r in rows[1:] if r[1] == "3") == sorted(q.lower() for q in PARAPHRASES)
+    assert all(not cell.startswith("=") for row in rows for cell in row)  # no formula reaches a spreadsheet
+    assert any(cell.startswith("'=hyperlink") for row in rows for cell in row)
 
 
 def test_a_deleted_question_leaves_the_log_and_the_deletion_is_logged_without_text(

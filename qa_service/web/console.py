@@ -141,6 +141,25 @@ def sign_out() -> Response:
     return response
 
 
+def _cell(value: object) -> object:
+    """A patient's text that a spreadsheet would run as a formula (=, +, -, @) is exported quoted."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class _SafeWriter:
+    """csv.writer whose text cells cannot become spreadsheet formulas."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Any) -> None:
+        self._writer.writerow([_cell(v) for v in row])
+
+    def writerows(self, rows: Any) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 @bp.get("/export/<name>.csv")
 def export(name: str) -> Response:
     query_log = current_app.extensions.get("qa_query_log")
@@ -151,7 +170,7 @@ def export(name: str) -> Response:
     engine = current_app.extensions["qa_engine"]
     retriever = engine.retriever if engine.ready else None
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     days = _days()
     if name == "per-day":
         writer.writerow(["day", "questions", "answered", "urgent"])
