@@ -177,7 +177,7 @@ def in_language(retriever: Retriever, hits: list[Hit], lang: str, filters: Filte
     for hit in hits:
         counterpart = dict(hit.passage.translations).get(lang) if hit.passage.language != lang else None
         row = retriever.row_of(counterpart) if counterpart else None
-        if row is not None and (not filters or filters.passes(retriever.passages[row])):
+        if row is not None and filters.passes(retriever.passages[row]):
             hit = dataclasses.replace(hit, passage=retriever.passages[row], row=row)
         if hit.row not in seen:
             seen.add(hit.row)
@@ -186,15 +186,12 @@ def in_language(retriever: Retriever, hits: list[Hit], lang: str, filters: Filte
 
 
 def with_pin(retriever: Retriever, query: Query, hits: list[Hit], top_k: int, filters: Filters) -> list[Hit]:
-    """The passage staff pinned for this question first (at least as confident as the best found, so rank
-    and confidence still agree), the others after it."""
-    found = retriever.pinned(query, filters)
-    if found is None:
+    """The passage staff pinned for this question first, with confidence 1 (no found passage scores more,
+    so rank and confidence still agree), the others after it."""
+    row = retriever.pinned(query, filters)
+    if row is None:
         return hits
-    row, _ = found
-    top = max((h.confidence for h in hits), default=0.0)
-    passage = retriever.passages[row]
-    pin = Hit(passage, row, max(top, 1.0), 1.0, 1.0, max(top, 1.0), pinned=True)
+    pin = Hit(retriever.passages[row], row, 1.0, 1.0, 1.0, 1.0, pinned=True)
     return [pin, *(h for h in hits if h.row != row)][:top_k]
 
 

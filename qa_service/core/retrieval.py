@@ -179,9 +179,9 @@ class Retriever:
             return convex(evidence, weight)
         return learned_fusion().probability(evidence)
 
-    def pinned(self, query: Query, filters: Filters = NO_FILTERS) -> tuple[int, float] | None:
-        """The row staff pinned for a question meaning the same as this one, and how close the two
-        questions are (the best pin over its threshold whose passage this version holds), or None."""
+    def pinned(self, query: Query, filters: Filters = NO_FILTERS) -> int | None:
+        """The row staff pinned for a question meaning the same as this one (of the pins over their
+        threshold whose passage this version holds and ``filters`` let through, the closest), or None."""
         pins = self.content.pins
         if not pins:
             return None
@@ -191,11 +191,11 @@ class Retriever:
         best: tuple[int, float] | None = None
         for pin, cos in zip(pins, closeness.tolist(), strict=True):
             row = self.row_of(pin.passage)
-            if row is None or cos < pin.threshold or (filters and not filters.passes(self.passages[row])):
+            if row is None or cos < pin.threshold or not filters.passes(self.passages[row]):
                 continue
             if best is None or cos > best[1]:
                 best = (row, cos)
-        return best
+        return best[0] if best else None
 
     def _title_stems(self, row: int) -> frozenset[str]:
         passage = self.passages[row]

@@ -19,16 +19,15 @@ def read_content_dir(folder: Path) -> dict[str, str]:
             (folder / name).write_text(text, "utf-8")
         log.warning("created the content folder %s with the default texts, rules and lexicon", folder)
     files = {}
-    for name in FILES:
+    for name in (*FILES, *OPTIONAL):
         try:
             files[name] = (folder / name).read_text("utf-8")
         except FileNotFoundError:
+            if name in OPTIONAL:
+                continue
             raise ContentError(str(folder / name), None, "is missing from the content folder") from None
         except UnicodeDecodeError as exc:
             raise ContentError(str(folder / name), None, f"is not UTF-8 text (byte {exc.start})") from None
-    for name in OPTIONAL:
-        if (folder / name).is_file():
-            files[name] = (folder / name).read_text("utf-8", errors="replace")
     return files
 
 

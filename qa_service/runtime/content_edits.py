@@ -16,15 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from qa_service.core.content import LEXICON, NO_PINS, PINS, Pin, parse_content
+from qa_service.core.content import LEXICON, NO_PINS, PINS, Pin, default_files, parse_content
 from qa_service.runtime.content_dir import read_content_dir
 
-PINS_HEADER = (
-    "# Pinned answers, chosen by clinic staff (the staff console at /admin/ writes this file; editing it by\n"
-    "# hand is fine too). For a patient's question that means the same as `question` (cosine of the two\n"
-    "# questions' vectors at least `threshold`, 0.5-1.0), the passage `passage` is shown first.\n"
-    "# A change goes live with the next index build.\n"
-)
+# The explanation staff read at the top of pins.yaml: the comment lines of the packaged default.
+PINS_HEADER = "".join(line for line in default_files()[PINS].splitlines(keepends=True) if line.startswith("#"))
 SECTIONS = {"en": "lay_en", "fr": "fr_en"}  # a patient's word in English / in French -> the articles' word
 
 

@@ -8,7 +8,6 @@ synonyms are written to the content folder and go live with a rebuild started fr
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import logging
 from typing import Any
@@ -25,7 +24,8 @@ from qa_service.runtime import console_build, content_edits, log_reports
 from qa_service.runtime.log_store import LogStoreError
 from qa_service.web.console_text import CONSOLE_TEXT
 from qa_service.web.errors import problem
-from qa_service.web.pages import PAGE_CSP
+from qa_service.web.pages import PAGE_CSP, page_language
+from qa_service.web.staff import is_admin_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console", __name__, url_prefix="/admin")
@@ -38,8 +38,7 @@ def _settings() -> Any:
 
 
 def _lang() -> str:
-    asked = request.values.get("lang", "")
-    return asked if asked in CONSOLE_TEXT else request.accept_languages.best_match(["en", "fr"], default="en") or "en"
+    return page_language(CONSOLE_TEXT)
 
 
 def _days() -> int:
@@ -92,7 +91,7 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     context["find"] = found
     context["found"] = _find(retriever, found) if found and retriever is not None else []
     if query_log is not None:
-        per_day = console_view.period_days(query_log, days)
+        per_day = log_reports.per_day(query_log, days)
         context["per_day"] = per_day
         context["summary"] = console_view.summary(per_day)
         context["chart_questions"], context["chart_urgent"] = console_view.charts(per_day, text)
@@ -118,10 +117,7 @@ def _find(retriever: Any, question: str) -> list[Any]:
 
 @bp.post("/sign-in")
 def sign_in() -> Response:
-    supplied = request.form.get("token", "")
-    token = _settings().admin_token
-
-    if not token or not supplied or not hmac.compare_digest(supplied.encode(), token.encode()):
+    if not is_admin_token(request.form.get("token", "")):
         log.warning("console sign-in refused")
         return redirect("/admin/?" + urlencode({"failed": 1, "lang": _lang()}), 303)  # type: ignore[return-value]
     response = _back()
@@ -174,7 +170,7 @@ def export(name: str) -> Response:
     days = _days()
     if name == "per-day":
         writer.writerow(["day", "questions", "answered", "urgent"])
-        writer.writerows((d.day, d.questions, d.answered, d.urgent) for d in console_view.period_days(query_log, days))
+        writer.writerows((d.day, d.questions, d.answered, d.urgent) for d in log_reports.per_day(query_log, days))
     elif name == "unanswered":
         writer.writerow(["group", "count", "wording", "wording_count"])
         for group in console_view.groups(query_log, retriever, days):

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from qa_service.core.question_groups import QuestionGroup, group_questions
 from qa_service.core.retrieval import Retriever
-from qa_service.runtime.log_reports import Day, Unhelpful, per_day, unanswered, unhelpful
+from qa_service.runtime.log_reports import Day, Unhelpful, unanswered, unhelpful
 from qa_service.runtime.query_log import QueryLog
 from qa_service.web.charts import bar_chart
 
@@ -69,7 +69,3 @@ def summary(days: list[Day]) -> dict[str, Any]:
         "answered_rate": f"{answered / total:.0%}" if total else "–",
         "urgent": sum(d.urgent for d in days),
     }
-
-
-def period_days(query_log: QueryLog, days: int) -> list[Day]:
-    return per_day(query_log, days)

@@ -7,6 +7,7 @@ else the browser's Accept-Language. The widget renders the same UI inside a shad
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,11 +38,12 @@ PAGE_CSP = (
 )
 
 
-def page_language() -> str:
-    asked = request.args.get("lang", "")
-    if asked in PAGE_TEXT:
+def page_language(texts: Mapping[str, object] = PAGE_TEXT) -> str:
+    """``lang`` from the query string (or a form's hidden field), else the browser's Accept-Language."""
+    asked = request.values.get("lang", "")
+    if asked in texts:
         return asked
-    return request.accept_languages.best_match(list(PAGE_TEXT), default="en") or "en"
+    return request.accept_languages.best_match(list(texts), default="en") or "en"
 
 
 @bp.get("/")

@@ -13,11 +13,15 @@ def bearer_token() -> str:
     return header[7:].strip() if header[:7].lower() == "bearer " else ""
 
 
-def has_token() -> bool:
-    """True when the request carries the configured admin token (compared in constant time)."""
+def is_admin_token(supplied: str) -> bool:
+    """True when ``supplied`` is the configured admin token (compared in constant time)."""
     token: str = current_app.extensions["qa_settings"].admin_token
-    supplied = bearer_token()
     return bool(token and supplied) and hmac.compare_digest(supplied.encode(), token.encode())
+
+
+def has_token() -> bool:
+    """True when the request carries the admin token as a bearer token."""
+    return is_admin_token(bearer_token())
 
 
 def is_staff() -> bool:
