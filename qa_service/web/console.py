@@ -67,7 +67,8 @@ def _headers(response: Response) -> Response:
 
 @bp.get("/")
 def page() -> Response:
-    lang, text = _lang(), CONSOLE_TEXT[_lang()]
+    lang = _lang()
+    text = CONSOLE_TEXT[lang]
     sid = staff_session.session_id()
     if sid is None:
         html = render_template("console_sign_in.html", lang=lang, text=text, failed="failed" in request.args)
@@ -78,8 +79,7 @@ def page() -> Response:
 def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     settings, days = _settings(), _days()
     query_log = current_app.extensions.get("qa_query_log")
-    engine = current_app.extensions["qa_engine"]
-    retriever = engine.retriever if engine.ready else None
+    retriever = _live_retriever()
     context: dict[str, Any] = {"lang": lang, "text": text, "days": days, "periods": console_view.PERIODS}
     context.update(csrf=staff_session.csrf_token(sid), message=request.args.get("msg", "")[:300])
     context.update(error=request.args.get("error", "")[:500], retention=settings.log_retention_days)
@@ -99,6 +99,12 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
         context["unhelpful"] = console_view.unhelpful_shown(query_log, retriever, days)
         context["deletions"] = log_reports.deletions(query_log)
     return render_template("console.html", **context)
+
+
+def _live_retriever() -> Any:
+    """The live version's retriever, or None while no index is loaded (the page still shows the log)."""
+    engine = current_app.extensions["qa_engine"]
+    return engine.retriever if engine.ready else None
 
 
 def _pins() -> list[Pin]:
@@ -163,8 +169,7 @@ def export(name: str) -> Response:
         return problem(404, "Not Found", f"no export named {name}; try {', '.join(EXPORTS)}")
     if query_log is None:
         return problem(404, "Not Found", "The query log is disabled (QA_QUERY_LOG=false).")
-    engine = current_app.extensions["qa_engine"]
-    retriever = engine.retriever if engine.ready else None
+    retriever = _live_retriever()
     out = io.StringIO()
     writer = _SafeWriter(out)
     days = _days()
