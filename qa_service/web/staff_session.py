@@ -15,7 +15,7 @@ import hmac
 import secrets
 import time
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from qa_service.runtime.log_store import LogStore, LogStoreError
@@ -40,7 +40,15 @@ def _digest(sid: str) -> str:
 
 
 def session_id() -> str | None:
-    """The signed-in staff member's session id from the cookie, when it is valid and not ended."""
+    """The signed-in staff member's session id from the cookie, when it is valid and not ended. Read from
+    the store once per request (the guard and the view both ask)."""
+    if "qa_staff_sid" not in g:
+        g.qa_staff_sid = _stored_session()
+    found: str | None = g.qa_staff_sid
+    return found
+
+
+def _stored_session() -> str | None:
     token: str = current_app.extensions["qa_settings"].admin_token
     raw = request.cookies.get(COOKIE)
     store = _store()
