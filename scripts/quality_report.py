@@ -17,13 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa_service.cli.benchmark_command import format_rows  # noqa: E402
-from qa_service.core.benchmark import clinic_benchmark, load_beir  # noqa: E402
-from qa_service.core.documents import load_documents  # noqa: E402
-from qa_service.core.evaluation import load_set  # noqa: E402
+from qa_service.core.benchmark import load_beir  # noqa: E402
 from qa_service.core.tuning import STEPS, Tuning  # noqa: E402
-from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service  # noqa: E402
-from qa_service.runtime.index_build import build_index  # noqa: E402
-from qa_service.runtime.index_load import load_version  # noqa: E402
+from qa_service.runtime.benchmark_run import clinic_set, corpus_index, run_plain, run_service  # noqa: E402
 from qa_service.settings import Settings  # noqa: E402
 from qa_service.wiring import load_encoder  # noqa: E402
 
@@ -44,13 +40,11 @@ def main() -> None:
     encoder = load_encoder(settings, threads=2)
     public = load_beir(args.consumer_health)
     public_index = corpus_index(public, encoder, args.work or Path(tempfile.mkdtemp()), settings.chunk_tokens)
-    clinic_dir = Path(tempfile.mkdtemp(prefix="qa-quality-"))
-    docs, _ = load_documents(ROOT / "tests" / "data" / "documents")
-    clinic_index = load_version(clinic_dir, build_index(docs, encoder, clinic_dir, chunk_tokens=200).version, encoder)
-    items = load_set(ROOT / "tests" / "data" / "dev_questions.jsonl")
-    items += load_set(ROOT / "tests" / "data" / "holdout_questions.jsonl")
+    clinic, clinic_index = clinic_set(
+        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-quality-")), "clinic dev + hold-out"
+    )
     benches = [
-        (clinic_benchmark("clinic dev + hold-out", items, clinic_index.passages), clinic_index, "passage"),
+        (clinic, clinic_index, "passage"),
         (public, public_index, "corpus"),
     ]
     for bench, loaded, by in benches:

@@ -24,17 +24,12 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
-from qa_service.core.benchmark import Benchmark, clinic_benchmark, load_beir
-from qa_service.core.documents import load_documents
-from qa_service.core.evaluation import load_set
+from qa_service.core.benchmark import Benchmark, load_beir
 from qa_service.core.evidence import FEATURES, QUESTION_FEATURES
 from qa_service.core.fusion import LearnedFusion
-from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
-from qa_service.runtime.benchmark_run import DEPTH, corpus_index
-from qa_service.runtime.index_build import build_index
-from qa_service.runtime.index_load import load_version
+from qa_service.runtime.benchmark_run import DEPTH, clinic_set, corpus_index
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
@@ -123,20 +118,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
     public = load_beir(args.consumer_health)
     public_index = corpus_index(public, encoder, work, 200)
-    clinic_dir = Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-"))
-    docs, _ = load_documents(ROOT / "tests" / "data" / "documents")
-    clinic_index: LoadedIndex = load_version(
-        clinic_dir, build_index(docs, encoder, clinic_dir, chunk_tokens=200).version, encoder
+    clinic, clinic_index = clinic_set(
+        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-")), "clinic"
     )
-    items = load_set(ROOT / "tests" / "data" / "dev_questions.jsonl")
-    items += load_set(ROOT / "tests" / "data" / "holdout_questions.jsonl")
     sets = [
         examples(public.split("tune"), Retriever(public_index, encoder, base), "corpus"),
-        examples(
-            clinic_benchmark("clinic", items, clinic_index.passages).split("tune"),
-            Retriever(clinic_index, encoder, base),
-            "passage",
-        ),
+        examples(clinic.split("tune"), Retriever(clinic_index, encoder, base), "passage"),
     ]
     x, y, w = [], [], []
     for rows, weight in zip(sets, (1.0, args.clinic_weight), strict=True):

@@ -32,14 +32,10 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from qa_service.core.benchmark import Benchmark, Query, clinic_benchmark, load_beir
-from qa_service.core.documents import load_documents
-from qa_service.core.evaluation import load_set
+from qa_service.core.benchmark import Benchmark, Query, load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
-from qa_service.runtime.benchmark_run import corpus_index
-from qa_service.runtime.index_build import build_index
-from qa_service.runtime.index_load import load_version
+from qa_service.runtime.benchmark_run import clinic_set, corpus_index
 from qa_service.runtime.model_source import default_model_path
 from qa_service.runtime.onnx_export import INT8_FILE, META_FILE, export_model, quantized
 from qa_service.settings import Settings
@@ -123,13 +119,9 @@ def main() -> None:
     public = load_beir(args.consumer_health).split("tune")
     loaded = corpus_index(public, encoder, work / "consumer-health", 200)
     collections.append((matrix(loaded), examples(public, loaded, Retriever(loaded, encoder), "corpus"), args.repeat))
-    clinic_dir = work / "clinic"
-    shutil.rmtree(clinic_dir, ignore_errors=True)
-    docs, _ = load_documents(ROOT / "tests" / "data" / "documents")
-    loaded = load_version(clinic_dir, build_index(docs, encoder, clinic_dir, chunk_tokens=200).version, encoder)
-    items = load_set(ROOT / "tests" / "data" / "dev_questions.jsonl")
-    items += load_set(ROOT / "tests" / "data" / "holdout_questions.jsonl")
-    clinic = clinic_benchmark("clinic", items, loaded.passages).split("tune")
+    shutil.rmtree(work / "clinic", ignore_errors=True)
+    clinic, loaded = clinic_set(ROOT / "tests" / "data", encoder, work / "clinic", "clinic")
+    clinic = clinic.split("tune")
     collections.append((matrix(loaded), examples(clinic, loaded, Retriever(loaded, encoder), "passage"), args.repeat))
     print("examples:", [len(e) for _, e, _ in collections], "passages:", [len(m) for m, _, _ in collections])
 

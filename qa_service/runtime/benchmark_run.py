@@ -12,10 +12,11 @@ import bm25s
 import numpy as np
 
 from qa_service.core.answer import answer_question
-from qa_service.core.benchmark import Benchmark, first_appearances
+from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances
 from qa_service.core.chunking import CHUNKER_VERSION
-from qa_service.core.documents import Document, parse_document
+from qa_service.core.documents import Document, load_documents, parse_document
 from qa_service.core.encoder import Encoder
+from qa_service.core.evaluation import load_set
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
@@ -57,6 +58,15 @@ def corpus_index(bench: Benchmark, encoder: Encoder, work: Path, chunk_tokens: i
             return load_version(work, live, encoder)
     report = build_index(documents, encoder, work, chunk_tokens=chunk_tokens, keep_versions=1, progress=True)
     return load_version(work, report.version, encoder)
+
+
+def clinic_set(data: Path, encoder: Encoder, work: Path, name: str) -> tuple[Benchmark, LoadedIndex]:
+    """The clinic's labelled questions (``data``: the tests' dev and hold-out sets) over an index of the
+    tests' copy of the article (``data``/documents), built in ``work``."""
+    docs, _ = load_documents(data / "documents")
+    loaded = load_version(work, build_index(docs, encoder, work, chunk_tokens=200).version, encoder)
+    items = load_set(data / "dev_questions.jsonl") + load_set(data / "holdout_questions.jsonl")
+    return clinic_benchmark(name, items, loaded.passages), loaded
 
 
 def _corpus_id(document_id: str) -> str:
