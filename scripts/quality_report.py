@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("consumer_health", type=Path)
     ap.add_argument("--split", default="check", choices=("all", "tune", "check"))
     ap.add_argument("--work", type=Path, help="folder to keep the consumer-health index in between runs")
+    ap.add_argument("--reranker", type=Path, help="a reranker folder (scripts/train_reranker.py): adds +rerank rows")
     args = ap.parse_args()
     settings = Settings.from_env()
     encoder = load_encoder(settings, threads=2)
@@ -54,7 +55,16 @@ def main() -> None:
             outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
             outcome.method = name
             outcomes.append(outcome)
-        for step in sorted(STEPS):
+        if args.reranker:
+            from qa_service.runtime.reranker import OnnxReranker
+
+            reranker = OnnxReranker(args.reranker, threads=2)
+            outcome = run_service(
+                bench, loaded, encoder, VARIANTS["learned"], settings.min_confidence, by=by, reranker=reranker
+            )
+            outcome.method = "+rerank"
+            outcomes.append(outcome)
+        for step in sorted(STEPS - {"rerank"}):
             tuning = replace(VARIANTS["learned"], steps=STEPS - {step})
             outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
             outcome.method = f"-{step}"

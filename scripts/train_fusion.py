@@ -25,16 +25,19 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from qa_service.core.benchmark import Benchmark, load_beir
+from qa_service.core.encoder import Encoder
 from qa_service.core.evidence import FEATURES, QUESTION_FEATURES
 from qa_service.core.fusion import LearnedFusion
+from qa_service.core.rerank import Reranker, pair_text
 from qa_service.core.retrieval import Retriever
-from qa_service.core.tuning import Tuning
+from qa_service.core.tuning import STEPS, Tuning
 from qa_service.runtime.benchmark_run import DEPTH, clinic_set, corpus_index
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "qa_service" / "core" / "data" / "fusion.json"
+RERANK_OUT = OUT.with_name("rerank.json")
 
 
 Example = tuple[np.ndarray, np.ndarray, bool, np.ndarray]  # features, labels, answerable, question features
@@ -77,7 +80,7 @@ def listwise(sets: list[list[Example]], weights: tuple[float, ...], l2: float) -
             grad += weight * (p @ features - (p[relevant] @ features[relevant]) / max(mass, 1e-12))
         return total, grad
 
-    result = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B")
+    result = minimize(loss, np.zeros(groups[0][0].shape[1]), jac=True, method="L-BFGS-B")
     return np.asarray(result.x)
 
 
@@ -88,19 +91,65 @@ def top_probability(model: LearnedFusion, features: np.ndarray, question: np.nda
     return float(1.0 / (1.0 + np.exp(-z.max())))
 
 
-def threshold(model: LearnedFusion, sets: list[list[Example]]) -> float:
-    """The top-probability cut that declines the most out-of-scope questions while declining at most 5 % of
-    each benchmark's answerable ones (the clinic's gate allows none of its own)."""
+def threshold(tops: list[list[tuple[float, bool]]], limits: tuple[float, ...]) -> float:
+    """The cut on each question's top probability (``tops``: per benchmark, (probability, answerable)) that
+    declines the most out-of-scope questions while declining at most ``limits`` of each benchmark's
+    answerable ones."""
     best = 0.5
     for t in np.linspace(0.05, 0.95, 91):
         ok = True
-        for rows in sets:
-            tops = [(top_probability(model, x, q), a) for x, _, a, q in rows]
-            false = sum(p < t for p, a in tops if a) / max(1, sum(a for _, a in tops))
-            ok &= false <= 0.05
+        for rows, limit in zip(tops, limits, strict=True):
+            false = sum(p < t for p, a in rows if a) / max(1, sum(a for _, a in rows))
+            ok &= false <= limit
         if ok:
             best = float(t)
     return best
+
+
+def rerank_examples(bench: Benchmark, retriever: Retriever, reranker: Reranker, by: str, depth: int) -> list[Example]:
+    """Per question: the first stage's ``depth`` leading candidates (learned fusion, before the duplicate
+    collapse, as the service reranks them) with [logit of their probability, cross-encoder logit]."""
+    out = []
+    for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
+        read = retriever.read(query.text, query.lang)
+        hits = retriever.search(read, depth)
+        relevant = bench.qrels.get(query.id, set()) if answerable else set()
+        keys = [h.passage.document_id.removesuffix(".md") if by == "corpus" else h.passage.id for h in hits]
+        logits = reranker.score(read.dense_text, [pair_text(h.passage) for h in hits])
+        first = np.log(np.clip([h.confidence for h in hits], 1e-6, 1 - 1e-6))
+        first -= np.log1p(-np.clip([h.confidence for h in hits], 1e-6, 1 - 1e-6))
+        features = np.column_stack([first, logits]) if hits else np.zeros((0, 2))
+        out.append((features, np.array([k in relevant for k in keys], dtype=np.int64), answerable, np.zeros(0)))
+    return out
+
+
+def fit_rerank(sets: list[list[Example]], args: argparse.Namespace, depth: int) -> dict[str, object]:
+    """The RerankModel: a listwise ranking direction over the two logits, then its scale and bias from a
+    logistic regression of "the top passage answers", then the decline cut folded into the bias."""
+    direction = listwise(sets, (1.0, 1.0), args.l2)
+    tops, labels, weights = [], [], []
+    for rows in sets:
+        for features, y_q, answerable, _ in rows:
+            if len(features):
+                best = int(np.argmax(features @ direction))
+                tops.append([float(features[best] @ direction)])
+                labels.append(int(answerable and y_q[best] == 1))
+                weights.append(1.0 / len(rows))
+    model = LogisticRegression(C=args.c, max_iter=5000)
+    model.fit(np.array(tops), np.array(labels), sample_weight=np.array(weights) * len(weights))
+    w, b = float(model.coef_[0, 0]) * direction, float(model.intercept_[0])
+
+    def top(features: np.ndarray) -> float:
+        return float(1 / (1 + np.exp(-(features @ w + b).max()))) if len(features) else 0.0
+
+    cut = threshold([[(top(x), a) for x, _, a, _ in rows] for rows in sets], (args.max_false, 0.05))
+    return {
+        "depth": depth,
+        "first_weight": round(float(w[0]), 6),
+        "rerank_weight": round(float(w[1]), 6),
+        "bias": round(b - math.log(cut / (1 - cut)), 6),
+        "threshold_before_shift": round(cut, 3),
+    }
 
 
 def main() -> None:
@@ -112,8 +161,15 @@ def main() -> None:
     ap.add_argument(
         "--clinic-weight", type=float, default=1.0, help="the clinic's questions' weight against the public set's"
     )
+    ap.add_argument("--rerank", type=Path, help="fit data/rerank.json for this reranker folder instead")
+    ap.add_argument("--depth", type=int, default=10, help="candidates the reranker rescores (--rerank)")
+    ap.add_argument(
+        "--max-false", type=float, default=0.08, help="answerable public questions the rerank cut may decline"
+    )
     args = ap.parse_args()
     encoder = load_encoder(Settings(), threads=2)
+    if args.rerank:
+        return rerank_main(args, encoder)
     base = Tuning(fusion="rrf")
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
     public = load_beir(args.consumer_health)
@@ -148,7 +204,7 @@ def main() -> None:
     fused = LearnedFusion(
         tuple(FEATURES), tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights)
     )
-    cut = threshold(fused, sets)
+    cut = threshold([[(top_probability(fused, x, q), a) for x, _, a, q in rows] for rows in sets], (0.05, 0.05))
     bias = fused.bias - math.log(cut / (1 - cut))  # probability cut -> 0.5
     OUT.write_text(
         json.dumps(
@@ -174,6 +230,36 @@ def main() -> None:
     )
     named = dict(zip(FEATURES + QUESTION_FEATURES, [*fused.weights, *fused.question_weights], strict=True))
     print(f"wrote {OUT}: {', '.join(f'{k} {v:.3f}' for k, v in named.items())}; cut {cut:.2f}")
+
+
+def rerank_main(args: argparse.Namespace, encoder: Encoder) -> None:
+    """Fit RERANK_OUT over the shipped learned fusion, with the reranker in ``args.rerank``."""
+    from qa_service.runtime.reranker import OnnxReranker
+
+    reranker = OnnxReranker(args.rerank, threads=2)
+    first = Tuning(steps=STEPS - {"duplicates", "rerank"})
+    work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
+    public = load_beir(args.consumer_health)
+    public_index = corpus_index(public, encoder, work, 200)
+    clinic, clinic_index = clinic_set(
+        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-")), "clinic"
+    )
+    sets = [
+        rerank_examples(public.split("tune"), Retriever(public_index, encoder, first), reranker, "corpus", args.depth),
+        rerank_examples(clinic.split("tune"), Retriever(clinic_index, encoder, first), reranker, "passage", args.depth),
+    ]
+    fitted = fit_rerank(sets, args, args.depth)
+    fitted["trained"] = {
+        "on": ["consumer-health tune half", "clinic dev + hold-out tune half"],
+        "by": "scripts/train_fusion.py --rerank",
+        "reranker": reranker.fingerprint,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "C": args.c,
+        "max_false": args.max_false,
+        "questions": [len(rows) for rows in sets],
+    }
+    RERANK_OUT.write_text(json.dumps(fitted, indent=2) + "\n")
+    print(f"wrote {RERANK_OUT}: {fitted}")
 
 
 if __name__ == "__main__":

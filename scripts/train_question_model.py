@@ -32,45 +32,19 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from qa_service.core.benchmark import Benchmark, Query, load_beir
+from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.benchmark_run import clinic_set, corpus_index
 from qa_service.runtime.model_source import default_model_path
 from qa_service.runtime.onnx_export import INT8_FILE, META_FILE, export_model, quantized
+from qa_service.runtime.training_sets import Example, examples, medquad
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path("question_model")
 SCALE = 20.0
-
-Example = tuple[str, np.ndarray]  # the question as the service embeds it, the rows of its answering passages
-
-
-def medquad(folder: Path) -> Benchmark:
-    """MedQuAD pairs as a benchmark: each answer a corpus entry titled by its focus, its question relevant."""
-    rows = [json.loads(line) for line in (folder / "pairs.jsonl").read_text("utf-8").splitlines() if line.strip()]
-    return Benchmark(
-        "medquad",
-        [Query(str(r["id"]), str(r["question"])) for r in rows],
-        {str(r["id"]): {str(r["id"])} for r in rows},
-        [],
-        {str(r["id"]): (str(r["focus"]), str(r["answer"])) for r in rows},
-    )
-
-
-def examples(bench: Benchmark, loaded: LoadedIndex, retriever: Retriever, by: str) -> list[Example]:
-    keys = [p.document_id.removesuffix(".md") if by == "corpus" else p.id for p in loaded.passages]
-    where: dict[str, list[int]] = {}
-    for row, key in enumerate(keys):
-        where.setdefault(key, []).append(row)
-    out = []
-    for query in bench.queries:
-        rows = sorted(r for k in bench.qrels.get(query.id, ()) for r in where.get(k, ()))
-        if rows:
-            out.append((retriever.read(query.text, query.lang).dense_text, np.array(rows)))
-    return out
 
 
 def matrix(loaded: LoadedIndex) -> torch.Tensor:
@@ -144,8 +118,8 @@ def main() -> None:
     started = time.time()
     for step, (number, picked) in enumerate(batches):
         passages, rows, _ = collections[number]
-        vectors = embed(model, tokenizer, [rows[i][0] for i in picked])
-        loss = loss_of(vectors, passages, [rows[i][1] for i in picked])
+        vectors = embed(model, tokenizer, [rows[i].query.dense_text for i in picked])
+        loss = loss_of(vectors, passages, [rows[i].rows for i in picked])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

@@ -23,6 +23,7 @@ from qa_service.core.highlights import passage_terms
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import AnswerType, Query, QueryReader
+from qa_service.core.rerank import Reranker, pair_text, rerank_model
 from qa_service.core.terms import content_stems
 from qa_service.core.tuning import Tuning
 
@@ -61,10 +62,13 @@ class Retriever:
         encoder: Encoder,
         tuning: Tuning | None = None,
         embed_query: QueryEmbedder | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
-        """``embed_query`` embeds one question (the runtime passes a cached one); default: the encoder's."""
+        """``embed_query`` embeds one question (the runtime passes a cached one); default: the encoder's.
+        ``reranker`` rescores the learned fusion's leading candidates (none: the first stage decides)."""
         self.loaded = loaded
         self.encoder = encoder
+        self.reranker = reranker
         self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row) -> passage holds such a fact
         self.tuning = tuning or Tuning()
@@ -160,9 +164,28 @@ class Retriever:
                 conf *= ANSWER_TYPE_PENALTY  # names a subject (laser, makeup...) no article mentions
             scored.append(Hit(self.passages[r], r, conf if learned else score, cos, cov, conf))
         scored.sort(key=lambda h: (-h.score, h.row))
+        if learned and self.reranker is not None and "rerank" in self.tuning.steps:
+            scored = self._rerank(query, scored, self.reranker)
         if "duplicates" not in self.tuning.steps:
             return scored[:top_k]
         return self._collapse_duplicates(scored, top_k)
+
+    def _rerank(self, query: Query, ranked: list[Hit], reranker: Reranker) -> list[Hit]:
+        """The leading candidates rescored by the cross-encoder together with their first-stage probability
+        (``RerankModel``); the rest follow in their order, never above the lowest rescored one, so rank and
+        confidence still agree."""
+        model = rerank_model()
+        if model is None or not ranked:
+            return ranked
+        head, tail = ranked[: model.depth], ranked[model.depth :]
+        logits = reranker.score(query.dense_text, [pair_text(hit.passage) for hit in head])
+        for hit, logit in zip(head, logits.tolist(), strict=True):
+            hit.score = hit.confidence = model.probability(hit.confidence, logit)
+        head.sort(key=lambda h: (-h.score, h.row))
+        floor = head[-1].score
+        for hit in tail:
+            hit.score = hit.confidence = min(hit.confidence, floor)
+        return head + tail
 
     def _fuse(self, evidence: Evidence) -> np.ndarray:
         """One score per candidate from the dense and the lexical evidence, as ``tuning`` says."""

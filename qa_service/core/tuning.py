@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 MODES = ("hybrid", "dense", "lexical")  # QA_RETRIEVAL_MODE
 # Steps of reading and ranking that can be switched off, one at a time, to measure what each earns.
-STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates"})
+STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates", "rerank"})
 FUSIONS = ("rrf", "blend", "convex", "learned")  # QA_FUSION
 DUPLICATE_COSINE = 0.85
 DUPLICATE_JACCARD = 0.55

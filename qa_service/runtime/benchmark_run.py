@@ -18,6 +18,7 @@ from qa_service.core.documents import Document, load_documents, parse_document
 from qa_service.core.encoder import Encoder
 from qa_service.core.evaluation import load_set
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
 from qa_service.runtime.index_build import build_index
@@ -74,10 +75,17 @@ def _corpus_id(document_id: str) -> str:
 
 
 def run_service(
-    bench: Benchmark, loaded: LoadedIndex, encoder: Encoder, tuning: Tuning, min_confidence: float, *, by: str
+    bench: Benchmark,
+    loaded: LoadedIndex,
+    encoder: Encoder,
+    tuning: Tuning,
+    min_confidence: float,
+    *,
+    by: str,
+    reranker: Reranker | None = None,
 ) -> Outcome:
     """Every question through answer_question, as the API asks it (``by``: "corpus" ids or "passage" ids)."""
-    retriever = Retriever(loaded, encoder, tuning, QueryEmbeddings(encoder, 0))
+    retriever = Retriever(loaded, encoder, tuning, QueryEmbeddings(encoder, 0), reranker)
     key: Callable[[str, str], str] = (lambda pid, did: _corpus_id(did)) if by == "corpus" else (lambda pid, did: pid)
     rankings, declined, elapsed = {}, {}, 0.0
     for query in [*bench.queries, *bench.out_of_scope]:

