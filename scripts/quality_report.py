@@ -44,6 +44,11 @@ def main() -> None:
     clinic, clinic_index = clinic_set(
         ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-quality-")), "clinic dev + hold-out"
     )
+    reranker = None
+    if args.reranker:  # one session for both benchmarks
+        from qa_service.runtime.reranker import OnnxReranker
+
+        reranker = OnnxReranker(args.reranker, threads=2)
     benches = [
         (clinic, clinic_index, "passage"),
         (public, public_index, "corpus"),
@@ -55,10 +60,7 @@ def main() -> None:
             outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
             outcome.method = name
             outcomes.append(outcome)
-        if args.reranker:
-            from qa_service.runtime.reranker import OnnxReranker
-
-            reranker = OnnxReranker(args.reranker, threads=2)
+        if reranker is not None:
             outcome = run_service(
                 bench, loaded, encoder, VARIANTS["learned"], settings.min_confidence, by=by, reranker=reranker
             )

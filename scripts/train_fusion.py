@@ -28,7 +28,8 @@ from qa_service.core.benchmark import Benchmark, load_beir
 from qa_service.core.encoder import Encoder
 from qa_service.core.evidence import FEATURES, QUESTION_FEATURES
 from qa_service.core.fusion import LearnedFusion
-from qa_service.core.rerank import Reranker, pair_text
+from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.rerank import Reranker, logit, pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import STEPS, Tuning
 from qa_service.runtime.benchmark_run import DEPTH, clinic_set, corpus_index
@@ -116,8 +117,7 @@ def rerank_examples(bench: Benchmark, retriever: Retriever, reranker: Reranker, 
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [h.passage.document_id.removesuffix(".md") if by == "corpus" else h.passage.id for h in hits]
         logits = reranker.score(read.dense_text, [pair_text(h.passage) for h in hits])
-        first = np.log(np.clip([h.confidence for h in hits], 1e-6, 1 - 1e-6))
-        first -= np.log1p(-np.clip([h.confidence for h in hits], 1e-6, 1 - 1e-6))
+        first = [logit(h.confidence) for h in hits]  # as RerankModel.probability reads it
         features = np.column_stack([first, logits]) if hits else np.zeros((0, 2))
         out.append((features, np.array([k in relevant for k in keys], dtype=np.int64), answerable, np.zeros(0)))
     return out
@@ -127,16 +127,7 @@ def fit_rerank(sets: list[list[Example]], args: argparse.Namespace, depth: int) 
     """The RerankModel: a listwise ranking direction over the two logits, then its scale and bias from a
     logistic regression of "the top passage answers", then the decline cut folded into the bias."""
     direction = listwise(sets, (1.0, 1.0), args.l2)
-    tops, labels, weights = [], [], []
-    for rows in sets:
-        for features, y_q, answerable, _ in rows:
-            if len(features):
-                best = int(np.argmax(features @ direction))
-                tops.append([float(features[best] @ direction)])
-                labels.append(int(answerable and y_q[best] == 1))
-                weights.append(1.0 / len(rows))
-    model = LogisticRegression(C=args.c, max_iter=5000)
-    model.fit(np.array(tops), np.array(labels), sample_weight=np.array(weights) * len(weights))
+    model = calibration(sets, direction, (1.0, 1.0), args.c)
     w, b = float(model.coef_[0, 0]) * direction, float(model.intercept_[0])
 
     def top(features: np.ndarray) -> float:
@@ -150,6 +141,36 @@ def fit_rerank(sets: list[list[Example]], args: argparse.Namespace, depth: int) 
         "bias": round(b - math.log(cut / (1 - cut)), 6),
         "threshold_before_shift": round(cut, 3),
     }
+
+
+def benchmark_indexes(
+    args: argparse.Namespace, encoder: Encoder
+) -> tuple[Benchmark, LoadedIndex, Benchmark, LoadedIndex]:
+    """Consumer-health over its index (kept in ``--work`` between runs) and the clinic's set over its own."""
+    public = load_beir(args.consumer_health)
+    public_index = corpus_index(public, encoder, args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-")), 200)
+    clinic, clinic_index = clinic_set(
+        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-")), "clinic"
+    )
+    return public, public_index, clinic, clinic_index
+
+
+def calibration(
+    sets: list[list[Example]], direction: np.ndarray, weights: tuple[float, ...], c: float
+) -> LogisticRegression:
+    """P(the top passage answers) as a logistic of the ranking score (and the question's features), on each
+    question's top candidate: monotone in the score, so rank and confidence agree."""
+    tops, labels, sample = [], [], []
+    for rows, weight in zip(sets, weights, strict=True):
+        for features, y_q, answerable, question in rows:
+            if len(features):
+                best = int(np.argmax(features @ direction))
+                tops.append([float(features[best] @ direction), *question])
+                labels.append(int(answerable and y_q[best] == 1))
+                sample.append(weight / len(rows))
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit(np.array(tops), np.array(labels), sample_weight=np.array(sample) * len(sample))
+    return model
 
 
 def main() -> None:
@@ -171,35 +192,13 @@ def main() -> None:
     if args.rerank:
         return rerank_main(args, encoder)
     base = Tuning(fusion="rrf")
-    work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
-    public = load_beir(args.consumer_health)
-    public_index = corpus_index(public, encoder, work, 200)
-    clinic, clinic_index = clinic_set(
-        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-")), "clinic"
-    )
+    public, public_index, clinic, clinic_index = benchmark_indexes(args, encoder)
     sets = [
         examples(public.split("tune"), Retriever(public_index, encoder, base), "corpus"),
         examples(clinic.split("tune"), Retriever(clinic_index, encoder, base), "passage"),
     ]
-    x, y, w = [], [], []
-    for rows, weight in zip(sets, (1.0, args.clinic_weight), strict=True):
-        for features, labels, _, _ in rows:
-            x.append(features)
-            y.append(labels)
-            w.append(np.full(len(labels), weight / (len(rows) * max(1, len(labels)))))
     direction = listwise(sets, (1.0, args.clinic_weight), args.l2)
-    # Calibration: P(the top passage answers) as a logistic of the ranking score, on each question's top
-    # candidate: monotone in the score, so rank and confidence agree.
-    tops, labels, weights = [], [], []
-    for rows, weight in zip(sets, (1.0, args.clinic_weight), strict=True):
-        for features, y_q, answerable, question in rows:
-            if len(features):
-                best = int(np.argmax(features @ direction))
-                tops.append([float(features[best] @ direction), *question])
-                labels.append(int(answerable and y_q[best] == 1))
-                weights.append(weight / len(rows))
-    model = LogisticRegression(C=args.c, max_iter=5000)
-    model.fit(np.array(tops), np.array(labels), sample_weight=np.array(weights) * len(weights))
+    model = calibration(sets, direction, (1.0, args.clinic_weight), args.c)
     scale, question_weights = float(model.coef_[0, 0]), model.coef_[0, 1:].copy()
     fused = LearnedFusion(
         tuple(FEATURES), tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights)
@@ -238,12 +237,7 @@ def rerank_main(args: argparse.Namespace, encoder: Encoder) -> None:
 
     reranker = OnnxReranker(args.rerank, threads=2)
     first = Tuning(steps=STEPS - {"duplicates", "rerank"})
-    work = args.work or Path(tempfile.mkdtemp(prefix="qa-fusion-"))
-    public = load_beir(args.consumer_health)
-    public_index = corpus_index(public, encoder, work, 200)
-    clinic, clinic_index = clinic_set(
-        ROOT / "tests" / "data", encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-clinic-")), "clinic"
-    )
+    public, public_index, clinic, clinic_index = benchmark_indexes(args, encoder)
     sets = [
         rerank_examples(public.split("tune"), Retriever(public_index, encoder, first), reranker, "corpus", args.depth),
         rerank_examples(clinic.split("tune"), Retriever(clinic_index, encoder, first), reranker, "passage", args.depth),

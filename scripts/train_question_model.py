@@ -32,13 +32,10 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
-from qa_service.core.retrieval import Retriever
-from qa_service.runtime.benchmark_run import clinic_set, corpus_index
 from qa_service.runtime.model_source import default_model_path
 from qa_service.runtime.onnx_export import INT8_FILE, META_FILE, export_model, quantized
-from qa_service.runtime.training_sets import Example, examples, medquad
+from qa_service.runtime.training_sets import Example, training_collections
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
@@ -86,17 +83,10 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-question-model-"))
     encoder = load_encoder(Settings(), threads=2)
 
-    collections: list[tuple[torch.Tensor, list[Example], int]] = []
-    train = medquad(args.medquad)
-    loaded = corpus_index(train, encoder, work / "medquad", 200)
-    collections.append((matrix(loaded), examples(train, loaded, Retriever(loaded, encoder), "corpus"), 1))
-    public = load_beir(args.consumer_health).split("tune")
-    loaded = corpus_index(public, encoder, work / "consumer-health", 200)
-    collections.append((matrix(loaded), examples(public, loaded, Retriever(loaded, encoder), "corpus"), args.repeat))
-    shutil.rmtree(work / "clinic", ignore_errors=True)
-    clinic, loaded = clinic_set(ROOT / "tests" / "data", encoder, work / "clinic", "clinic")
-    clinic = clinic.split("tune")
-    collections.append((matrix(loaded), examples(clinic, loaded, Retriever(loaded, encoder), "passage"), args.repeat))
+    found = training_collections(args.medquad, args.consumer_health, ROOT / "tests" / "data", encoder, work)
+    collections: list[tuple[torch.Tensor, list[Example], int]] = [
+        (matrix(c.loaded), c.examples, repeat) for c, repeat in zip(found, (1, args.repeat, args.repeat), strict=True)
+    ]
     print("examples:", [len(e) for _, e, _ in collections], "passages:", [len(m) for m, _, _ in collections])
 
     source = default_model_path()

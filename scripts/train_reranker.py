@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -29,14 +28,12 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
-from qa_service.runtime.benchmark_run import clinic_set, corpus_index
 from qa_service.runtime.model_source import default_model_path
 from qa_service.runtime.reranker import MAX_TOKENS, RERANKER_DIR, export_reranker
-from qa_service.runtime.training_sets import Example, examples, medquad
+from qa_service.runtime.training_sets import Example, training_collections
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
@@ -108,26 +105,15 @@ def main() -> None:
     encoder = load_encoder(Settings(), threads=2)
     started = time.time()
 
+    found = training_collections(args.medquad, args.consumer_health, ROOT / "tests" / "data", encoder, work)
     train: list[Group] = []
     counts = []
-    bench = medquad(args.medquad)
-    loaded = corpus_index(bench, encoder, work / "medquad", 200)
-    retriever = Retriever(loaded, encoder)
-    drawn = random.sample(examples(bench, loaded, retriever, "corpus"), args.questions)
-    train += groups(drawn, loaded, retriever, args.negatives)
-    counts.append(len(train))
-    public = load_beir(args.consumer_health).split("tune")
-    loaded = corpus_index(public, encoder, work / "consumer-health", 200)
-    retriever = Retriever(loaded, encoder)
-    mined = groups(examples(public, loaded, retriever, "corpus"), loaded, retriever, args.negatives)
-    train += mined * args.repeat
-    counts.append(len(mined))
-    shutil.rmtree(work / "clinic", ignore_errors=True)
-    clinic, loaded = clinic_set(ROOT / "tests" / "data", encoder, work / "clinic", "clinic")
-    retriever = Retriever(loaded, encoder)
-    mined = groups(examples(clinic.split("tune"), loaded, retriever, "passage"), loaded, retriever, args.negatives)
-    train += mined * args.repeat * 2
-    counts.append(len(mined))
+    for number, (collection, repeat) in enumerate(zip(found, (1, args.repeat, args.repeat * 2), strict=True)):
+        # MedQuAD is sampled (training time); the benchmarks' tuning halves are small, so repeated
+        asked = random.sample(collection.examples, args.questions) if number == 0 else collection.examples
+        mined = groups(asked, collection.loaded, collection.retriever, args.negatives)
+        train += mined * repeat
+        counts.append(len(mined))
     print(f"groups {counts} (medquad, consumer-health tune, clinic tune) mined in {time.time() - started:.0f} s")
 
     source = default_model_path()

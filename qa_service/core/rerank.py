@@ -51,11 +51,12 @@ class RerankModel:
     bias: float
 
     def probability(self, first: float, rerank: float) -> float:
-        z = self.first_weight * _logit(first) + self.rerank_weight * rerank + self.bias
+        z = self.first_weight * logit(first) + self.rerank_weight * rerank + self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 - p)), p kept off 0 and 1 (a first-stage probability can round to either)."""
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
 
