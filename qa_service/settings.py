@@ -63,6 +63,7 @@ class Settings:
     min_confidence: float = 0.5
     retrieval_mode: str = "hybrid"
     fusion: str = "learned"
+    reranker: str = "off"  # "shipped" (the package's cross-encoder), "off", or a folder train_reranker.py wrote
     reload_interval: float = 2.0
     query_cache_size: int = 2048
     answer_cache_size: int = 1024
@@ -160,6 +161,7 @@ class Settings:
             _one_of(self.bulk_runtime, BULK_RUNTIMES, "QA_BULK_RUNTIME"),
             _one_of(self.retrieval_mode, MODES, "QA_RETRIEVAL_MODE"),
             _one_of(self.fusion, FUSIONS, "QA_FUSION"),
+            (bool(self.reranker.strip()), "QA_RERANKER must be shipped, off or a reranker folder"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),

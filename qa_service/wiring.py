@@ -15,6 +15,7 @@ from qa_service.settings import Settings
 
 if TYPE_CHECKING:
     from qa_service.core.encoder import Encoder
+    from qa_service.core.rerank import Reranker
     from qa_service.core.retrieval import Retriever
     from qa_service.runtime.engine import Engine
     from qa_service.runtime.query_log import QueryLog
@@ -35,6 +36,18 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
     )
 
 
+def load_reranker(settings: Settings) -> Reranker | None:
+    """The configured cross-encoder (QA_RERANKER: shipped, off or a folder), its file's hash checked."""
+    from pathlib import Path
+
+    from qa_service.runtime.reranker import DEFAULT_FOLDER, OnnxReranker
+
+    if settings.reranker == "off":
+        return None
+    folder = DEFAULT_FOLDER if settings.reranker == "shipped" else Path(settings.reranker).expanduser()
+    return OnnxReranker(folder, threads=settings.torch_threads)
+
+
 def tuning(settings: Settings) -> Tuning:
     return Tuning(mode=settings.retrieval_mode, fusion=settings.fusion)
 
@@ -50,6 +63,7 @@ def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
         tuning=tuning(settings),
         query_cache_size=settings.query_cache_size,
         answer_cache_size=settings.answer_cache_size,
+        reranker=load_reranker(settings),
     )
 
 
@@ -72,4 +86,5 @@ def local_retriever(settings: Settings, encoder: Encoder, retrieval: Tuning | No
     from qa_service.core.retrieval import Retriever
     from qa_service.runtime.index_load import load_current
 
-    return Retriever(load_current(settings.index_dir, encoder), encoder, retrieval or tuning(settings))
+    loaded = load_current(settings.index_dir, encoder)
+    return Retriever(loaded, encoder, retrieval or tuning(settings), reranker=load_reranker(settings))

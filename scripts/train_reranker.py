@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
+from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
@@ -40,7 +41,8 @@ from qa_service.wiring import load_encoder
 ROOT = Path(__file__).resolve().parents[1]
 DEPTH = 20  # candidates the negatives are mined from (the service reranks fewer)
 
-Group = tuple[str, list[str]]  # the question as the service reads it; the positive then the negatives
+# the question as the service reads it; its passages (the positive first, when it has one); whether it has one
+Group = tuple[str, list[str], bool]
 
 
 class CrossEncoder(torch.nn.Module):
@@ -81,7 +83,19 @@ def groups(items: list[Example], loaded: LoadedIndex, retriever: Retriever, nega
         picked = hard + random.sample(rest, min(len(rest), negatives - len(hard)))
         if picked:
             texts = [pair_text(loaded.passages[r]) for r in [positive, *picked]]
-            out.append((item.query.dense_text, texts))
+            out.append((item.query.dense_text, texts, True))
+    return out
+
+
+def unanswerable(questions: list[str], retriever: Retriever, loaded: LoadedIndex, negatives: int) -> list[Group]:
+    """Out-of-scope questions with the first stage's best candidates, none of which answers: they teach
+    the logit an absolute meaning (low when nothing answers), which a softmax over a group alone cannot."""
+    out = []
+    for text in questions:
+        query = retriever.read(text)
+        ranked = [hit.row for hit in retriever.search(query, negatives + 1)]
+        if ranked:
+            out.append((query.dense_text, [pair_text(loaded.passages[r]) for r in ranked], False))
     return out
 
 
@@ -95,6 +109,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=6, help="questions per step")
     ap.add_argument("--lr", type=float, default=4e-5)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the benchmarks' tuning halves")
+    ap.add_argument("--pointwise", type=float, default=1.0, help="weight of the per-pair loss beside the listwise")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=ROOT / "qa_service" / "runtime" / RERANKER_DIR)
     args = ap.parse_args()
@@ -114,7 +129,15 @@ def main() -> None:
         mined = groups(asked, collection.loaded, collection.retriever, args.negatives)
         train += mined * repeat
         counts.append(len(mined))
-    print(f"groups {counts} (medquad, consumer-health tune, clinic tune) mined in {time.time() - started:.0f} s")
+    public = found[1]
+    outside = [q.text for q in load_beir(args.consumer_health).split("tune").out_of_scope]
+    mined = unanswerable(outside, public.retriever, public.loaded, args.negatives)
+    train += mined * args.repeat
+    counts.append(len(mined))
+    print(
+        f"groups {counts} (medquad, consumer-health tune, clinic tune, consumer-health tune out of scope)"
+        f" mined in {time.time() - started:.0f} s"
+    )
 
     source = default_model_path()
     tokenizer = AutoTokenizer.from_pretrained(str(source))
@@ -130,16 +153,23 @@ def main() -> None:
     started = time.time()
     for step in range(steps):
         picked = train[step * args.batch : (step + 1) * args.batch]
-        questions = [q for q, texts in picked for _ in texts]
-        passages = [t for _, texts in picked for t in texts]
+        questions = [q for q, texts, _ in picked for _ in texts]
+        passages = [t for _, texts, _ in picked for t in texts]
         batch = tokenizer(
             questions, passages, padding=True, truncation="longest_first", max_length=MAX_TOKENS, return_tensors="pt"
         )
         logits = model(**batch)
-        loss = torch.zeros(())
+        labels = torch.tensor([float(answered and i == 0) for _, texts, answered in picked for i in range(len(texts))])
+        # pointwise: each pair answers or not (an absolute logit, what declining needs) ...
+        loss = (
+            args.pointwise
+            * torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="sum")
+            / max(1, len(labels) / len(picked))
+        )
         at = 0
-        for _, texts in picked:  # softmax over each group, the positive first
-            loss = loss - torch.log_softmax(logits[at : at + len(texts)], 0)[0]
+        for _, texts, answered in picked:  # ... and listwise: the positive first within its group
+            if answered:
+                loss = loss - torch.log_softmax(logits[at : at + len(texts)], 0)[0]
             at += len(texts)
         (loss / len(picked)).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -156,9 +186,15 @@ def main() -> None:
     trained = {
         "by": "scripts/train_reranker.py",
         "from": "sentence-transformers/all-MiniLM-L6-v2",
-        "on": ["MedQuAD pairs (CC BY 4.0)", "consumer-health tune half", "clinic dev + hold-out tune half"],
+        "on": [
+            "MedQuAD pairs (CC BY 4.0)",
+            "consumer-health tune half",
+            "clinic dev + hold-out tune half",
+            "consumer-health tune half out of scope",
+        ],
         "groups": counts,
         "negatives": args.negatives,
+        "pointwise": args.pointwise,
         "questions": args.questions,
         "lr": args.lr,
         "batch": args.batch,

@@ -67,12 +67,14 @@ def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
         outcomes = [
             run_plain(bench, loaded, encoder, "bm25", by=by),
             run_plain(bench, loaded, encoder, "dense", by=by),
-            run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by),
+            run_service(
+                bench, loaded, encoder, tuning, settings.min_confidence, by=by, reranker=wiring.load_reranker(settings)
+            ),
         ]
     print(
         f"{bench.name}: {len(bench.queries)} questions, {len(bench.out_of_scope)} out of scope, "
         f"{len(loaded.passages)} passages; service = mode {tuning.mode}, fusion {tuning.fusion}, "
-        f"threshold {settings.min_confidence}"
+        f"reranker {settings.reranker}, threshold {settings.min_confidence}"
     )
     print(format_rows(bench, outcomes))
     return 0

@@ -50,7 +50,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         if gate_path is None or not gate_path.is_file():
             return
         loaded = load_version(settings.index_dir, folder.name, model)
-        figures = score(Retriever(loaded, model, wiring.tuning(settings)), gate_path, settings)
+        served = Retriever(loaded, model, wiring.tuning(settings), reranker=wiring.load_reranker(settings))
+        figures = score(served, gate_path, settings)
         print(f"quality gate ({gate_path}):\n{format_table(figures)}")
         problems = gate_problems(figures["all"], GatePolicy(min_recall_at_3=settings.gate_min_recall_at_3))
         if problems and not args.force:

@@ -21,6 +21,7 @@ from pathlib import Path
 from qa_service.core.answer import Answer, AnswerKey, answer_question
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import IndexNotReady, QAError
+from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
 from qa_service.runtime.index_files import CURRENT, list_versions, read_current
@@ -53,6 +54,7 @@ class Engine:
         on_swap: Callable[[str, int, str | None], None] | None = None,
         query_cache_size: int = 2048,
         answer_cache_size: int = 1024,
+        reranker: Reranker | None = None,
     ) -> None:
         self.encoder = encoder
         self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
@@ -61,6 +63,7 @@ class Engine:
         self.index_dir = index_dir
         self.reload_interval = reload_interval
         self.tuning = tuning
+        self.reranker = reranker  # loaded once, shared by every index version
         self.on_swap = on_swap  # (new version, passages, previous version): metrics hook
         self.on_degraded: Callable[[bool], None] | None = None  # metrics hook
         self._retriever: Retriever | None = None
@@ -111,7 +114,7 @@ class Engine:
 
     def _load(self, version: str) -> Retriever:
         loaded = load_version(self.index_dir, version, self.encoder)
-        retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings)
+        retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings, self.reranker)
         _warm_up(retriever)
         return retriever
 

@@ -37,13 +37,55 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
 
-def floor_ms() -> tuple[float, float]:
-    """The floor, measured in a process of its own (torch's spinning threads would slow anything after it)."""
+def _own_process(*flags: str) -> dict:
+    """A floor measured in a process of its own (torch's spinning threads would slow anything after it)."""
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).parent), "--floor"], capture_output=True, text=True, check=True
+        [sys.executable, str(Path(__file__).parent), *flags], capture_output=True, text=True, check=True
     )
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def floor_ms() -> tuple[float, float]:
+    """Encoding one question the plain way (ms), and plain torch's batch throughput (passages/s)."""
+    figures = _own_process("--floor")
     return figures["floor_ms"], figures["torch_batch"]
+
+
+def rerank_floor_ms(depth: int) -> float:
+    """Reranking ``depth`` passages the plain way (ms); see rerank_floor_in_process."""
+    return float(_own_process("--rerank-floor", str(depth))["floor_ms"])
+
+
+def rerank_floor_in_process(depth: int) -> float:
+    """Plain PyTorch (transformers, fp32, 2 threads) running a MiniLM-L6 cross-encoder over one question and
+    ``depth`` passages, median ms: what reranking costs done the straightforward way. The weights are the
+    base model's (the shipped reranker is only ONNX); the cost depends on the shape, not the values."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from qa_service.runtime.model_source import default_model_path
+    from qa_service.runtime.reranker import MAX_TOKENS
+
+    torch.set_num_threads(2)
+    source = str(default_model_path())
+    tokenizer, model = AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source).eval()
+    passages, times = batch_texts(1), []
+    for i, q in enumerate(questions(130, seed=2)):
+        picked = [passages[(i + j) % len(passages)] for j in range(depth)]
+        t = time.perf_counter()
+        with torch.inference_mode():
+            batch = tokenizer(
+                [q] * depth,
+                picked,
+                padding=True,
+                truncation="longest_first",
+                max_length=MAX_TOKENS,
+                return_tensors="pt",
+            )
+            model(**batch).last_hidden_state.mean(1)
+        if i >= 30:
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def floor_in_process() -> tuple[float, float]:
