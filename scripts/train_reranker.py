@@ -8,9 +8,12 @@ The model starts from all-MiniLM-L6-v2 (the default encoder's weights, shipped i
 linear head over its mean-pooled tokens, and learns to put the answering passage first among it and the
 first stage's hardest wrong candidates: for each training question the service's own retrieval (dense +
 BM25, learned fusion) ranks its collection, built by the project's build, and the best-ranked passages that
-do not answer are its negatives (a softmax over one positive and ``--negatives`` of them). Data: MedQuAD's
+do not answer are its negatives: a softmax over one positive and ``--negatives`` of them, plus a per-pair
+logistic loss (``--pointwise``) so that the logit means the same on any question, and groups with no
+answering passage at all (out-of-scope stand-ins) that only the per-pair loss reads. Data: MedQuAD's
 NIH question-answer pairs (CC BY 4.0, docs/QUALITY.md) and the tuning halves of the consumer-health
-benchmark and of the clinic's labelled questions; check halves are never read.
+benchmark and of the clinic's labelled questions (``--medquad-only``: MedQuAD alone); check halves are never
+read. Measured in docs/QUALITY.md ("Cross-encoder reranker").
 
 The result is exported to ONNX and quantised to int8 (weights and the word-embedding table), small enough
 to ship in the package (runtime/data/reranker).
@@ -99,6 +102,21 @@ def unanswerable(questions: list[str], retriever: Retriever, loaded: LoadedIndex
     return out
 
 
+def subject_removed(items: list[Example], loaded: LoadedIndex, retriever: Retriever, negatives: int) -> list[Group]:
+    """MedQuAD questions asked as if their subject were missing from the library: the first stage's best
+    candidates about *other* subjects (titles) than the answer's, none labelled as answering. This is what
+    an out-of-scope question looks like (its subject appears nowhere), made from licensed data, so the
+    benchmarks' questions stay out of training and their calibration stays honest."""
+    out = []
+    for item in items:
+        subjects = {loaded.passages[r].document_title for r in item.rows.tolist()}
+        ranked = [hit.row for hit in retriever.search(item.query, DEPTH)]
+        other = [r for r in ranked if loaded.passages[r].document_title not in subjects][: negatives + 1]
+        if other:
+            out.append((item.query.dense_text, [pair_text(loaded.passages[r]) for r in other], False))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("medquad", type=Path)
@@ -110,6 +128,13 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=4e-5)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the benchmarks' tuning halves")
     ap.add_argument("--pointwise", type=float, default=1.0, help="weight of the per-pair loss beside the listwise")
+    ap.add_argument(
+        "--medquad-only",
+        action="store_true",
+        help="train on MedQuAD alone (its questions with their subject removed stand for out-of-scope ones), "
+        "so the fit of rerank.json on the benchmarks' tuning halves sees questions the reranker never read",
+    )
+    ap.add_argument("--removed", type=float, default=0.25, help="share of MedQuAD questions also asked subject-removed")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=ROOT / "qa_service" / "runtime" / RERANKER_DIR)
     args = ap.parse_args()
@@ -125,17 +150,25 @@ def main() -> None:
     counts = []
     for number, (collection, repeat) in enumerate(zip(found, (1, args.repeat, args.repeat * 2), strict=True)):
         # MedQuAD is sampled (training time); the benchmarks' tuning halves are small, so repeated
+        if number and args.medquad_only:
+            break
         asked = random.sample(collection.examples, args.questions) if number == 0 else collection.examples
         mined = groups(asked, collection.loaded, collection.retriever, args.negatives)
         train += mined * repeat
         counts.append(len(mined))
-    public = found[1]
-    outside = [q.text for q in load_beir(args.consumer_health).split("tune").out_of_scope]
-    mined = unanswerable(outside, public.retriever, public.loaded, args.negatives)
-    train += mined * args.repeat
-    counts.append(len(mined))
+        if number == 0:
+            removed = random.sample(asked, int(args.removed * len(asked)))
+            mined = subject_removed(removed, collection.loaded, collection.retriever, args.negatives)
+            train += mined
+            counts.append(len(mined))
+    if not args.medquad_only:
+        public = found[1]
+        outside = [q.text for q in load_beir(args.consumer_health).split("tune").out_of_scope]
+        mined = unanswerable(outside, public.retriever, public.loaded, args.negatives)
+        train += mined * args.repeat
+        counts.append(len(mined))
     print(
-        f"groups {counts} (medquad, consumer-health tune, clinic tune, consumer-health tune out of scope)"
+        f"groups {counts} (medquad, medquad subject removed[, consumer-health tune, clinic tune, its out of scope])"
         f" mined in {time.time() - started:.0f} s"
     )
 
@@ -186,15 +219,12 @@ def main() -> None:
     trained = {
         "by": "scripts/train_reranker.py",
         "from": "sentence-transformers/all-MiniLM-L6-v2",
-        "on": [
-            "MedQuAD pairs (CC BY 4.0)",
-            "consumer-health tune half",
-            "clinic dev + hold-out tune half",
-            "consumer-health tune half out of scope",
-        ],
+        "on": ["MedQuAD pairs (CC BY 4.0)", "MedQuAD questions, subject removed"]
+        + ([] if args.medquad_only else ["consumer-health tune half (+ out of scope)", "clinic tune half"]),
         "groups": counts,
         "negatives": args.negatives,
         "pointwise": args.pointwise,
+        "removed": args.removed,
         "questions": args.questions,
         "lr": args.lr,
         "batch": args.batch,
