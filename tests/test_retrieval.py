@@ -175,3 +175,23 @@ def test_rank_and_confidence_agree(retriever: Retriever, question: str) -> None:
     """With the default (learned) fusion a passage never shows more confidence than one ranked above it."""
     confidences = [p.confidence for p in answer_question(retriever, question, top_k=5).passages]
     assert confidences == sorted(confidences, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much does a session cost?", "money"),
+        ("Is it covered by insurance cover?", "money"),
+        ("Combien coûte une séance ?", "money"),
+        ("What are the fees?", "money"),
+        ("My feet feel swollen and I have been feeling tired", None),  # "fee" inside feet / feel
+        ("Is the feeding tube causing this?", None),
+        ("Is it discharged after a week?", None),
+        ("How long do the pimples last?", "duration"),
+    ],
+)
+def test_a_question_asks_for_a_price_only_when_it_names_one(
+    retriever: Retriever, question: str, kind: str | None
+) -> None:
+    found = retriever.read(question).answer_type
+    assert (found.name if found else None) == kind
