@@ -195,3 +195,21 @@ def test_a_question_asks_for_a_price_only_when_it_names_one(
 ) -> None:
     found = retriever.read(question).answer_type
     assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Do you offer laser hair removal?", "offer"),
+        ("Does the clinic do microneedling for men?", "offer"),
+        ("Do you have any information about healing after microneedling?", None),
+        ("Do you have an article on aftercare?", None),
+        ("Do you have to stop retinol before the treatment?", None),
+        ("What do you do if a pimple gets infected?", None),
+    ],
+)
+def test_a_request_for_information_is_not_asking_whether_the_clinic_offers_a_service(
+    retriever: Retriever, question: str, kind: str | None
+) -> None:
+    found = retriever.read(question).answer_type
+    assert (found.name if found else None) == kind
