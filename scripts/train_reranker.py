@@ -33,6 +33,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.query import Query as ReadQuery
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.model_source import default_model_path
@@ -90,30 +91,25 @@ def groups(items: list[Example], loaded: LoadedIndex, retriever: Retriever, nega
     return out
 
 
-def unanswerable(questions: list[str], retriever: Retriever, loaded: LoadedIndex, negatives: int) -> list[Group]:
-    """Out-of-scope questions with the first stage's best candidates, none of which answers: they teach
-    the logit an absolute meaning (low when nothing answers), which a softmax over a group alone cannot."""
-    out = []
-    for text in questions:
-        query = retriever.read(text)
-        ranked = [hit.row for hit in retriever.search(query, negatives + 1)]
-        if ranked:
-            out.append((query.dense_text, [pair_text(loaded.passages[r]) for r in ranked], False))
-    return out
+def no_answer(
+    query: ReadQuery, loaded: LoadedIndex, retriever: Retriever, negatives: int, subjects: frozenset[str] = frozenset()
+) -> list[Group]:
+    """A group with no answering passage: the first stage's best candidates (about other subjects than
+    ``subjects``, the titles of the passages that would answer). It teaches the logit an absolute meaning
+    (low when nothing answers), which a softmax over a group alone cannot; empty when nothing is left."""
+    ranked = [hit.row for hit in retriever.search(query, DEPTH)]
+    other = [r for r in ranked if loaded.passages[r].document_title not in subjects][: negatives + 1]
+    return [(query.dense_text, [pair_text(loaded.passages[r]) for r in other], False)] if other else []
 
 
 def subject_removed(items: list[Example], loaded: LoadedIndex, retriever: Retriever, negatives: int) -> list[Group]:
-    """MedQuAD questions asked as if their subject were missing from the library: the first stage's best
-    candidates about *other* subjects (titles) than the answer's, none labelled as answering. This is what
-    an out-of-scope question looks like (its subject appears nowhere), made from licensed data, so the
-    benchmarks' questions stay out of training and their calibration stays honest."""
+    """MedQuAD questions asked as if their subject were missing from the library: what an out-of-scope
+    question looks like (its subject appears nowhere), made from licensed data, so the benchmarks'
+    questions stay out of training and their calibration stays honest."""
     out = []
     for item in items:
-        subjects = {loaded.passages[r].document_title for r in item.rows.tolist()}
-        ranked = [hit.row for hit in retriever.search(item.query, DEPTH)]
-        other = [r for r in ranked if loaded.passages[r].document_title not in subjects][: negatives + 1]
-        if other:
-            out.append((item.query.dense_text, [pair_text(loaded.passages[r]) for r in other], False))
+        subjects = frozenset(loaded.passages[r].document_title for r in item.rows.tolist())
+        out += no_answer(item.query, loaded, retriever, negatives, subjects)
     return out
 
 
@@ -164,7 +160,11 @@ def main() -> None:
     if not args.medquad_only:
         public = found[1]
         outside = [q.text for q in load_beir(args.consumer_health).split("tune").out_of_scope]
-        mined = unanswerable(outside, public.retriever, public.loaded, args.negatives)
+        mined = [
+            g
+            for text in outside
+            for g in no_answer(public.retriever.read(text), public.loaded, public.retriever, args.negatives)
+        ]
         train += mined * args.repeat
         counts.append(len(mined))
     print(
