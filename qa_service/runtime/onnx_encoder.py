@@ -51,6 +51,7 @@ class OnnxEncoder:
         self.query_backend = "onnx-int8" if query_int8 else "onnx"
         self.export = f"{folder.name}/{MODEL_FILE}"
         self._lock = threading.Lock()
+        self._input_names: dict[int, frozenset[str]] = {}
         self._fp32 = None  # loaded on first use: a serving worker with int8 questions never needs it
         self._bulk_choice = bulk
         self._bulk: OpenVinoSession | None | bool = None  # False: looked, not available
@@ -92,6 +93,13 @@ class OnnxEncoder:
                         log.info("passages embedded with onnxruntime fp32 (%s)", exc)
             return self._bulk if isinstance(self._bulk, OpenVinoSession) else None
 
+    def _inputs(self, session) -> frozenset[str]:  # noqa: ANN001 - an InferenceSession or OpenVinoSession
+        """What a session takes: the exporter drops inputs a model ignores (MPNet has no token types)."""
+        names = self._input_names.get(id(session))
+        if names is None:
+            names = self._input_names[id(session)] = frozenset(i.name for i in session.get_inputs())
+        return names
+
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=True).ids)
 
@@ -101,7 +109,8 @@ class OnnxEncoder:
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         types = np.array([e.type_ids for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        hidden = (session or self._session).run(None, feed)[0]
+        session = session or self._session
+        hidden = session.run(None, {k: v for k, v in feed.items() if k in self._inputs(session)})[0]
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:

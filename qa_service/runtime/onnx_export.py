@@ -216,10 +216,12 @@ def _activation_peaks(folder: Path, tensors: list[str]) -> dict[str, Any]:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.no_padding()
     peaks: dict[str, Any] = {}
+    takes = {i.name for i in session.get_inputs()}
     for text in calibration_texts():
         encoded = tokenizer.encode(text)
         ids = np.array([encoded.ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        feed = {k: v for k, v in feed.items() if k in takes}
         for tensor, value in zip(tensors, session.run(tensors, feed), strict=True):
             channel_peak = np.abs(value).reshape(-1, value.shape[-1]).max(axis=0)
             peaks[tensor] = np.maximum(peaks[tensor], channel_peak) if tensor in peaks else channel_peak

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -27,6 +28,10 @@ class OpenVinoSession:
         self._model = core.compile_model(str(model_file), "CPU", config)
         self._output = self._model.output(0)
         self._requests = threading.local()  # one reusable request per thread (creating one per batch is slow)
+
+    def get_inputs(self) -> list[SimpleNamespace]:
+        """The model's input names, as onnxruntime's ``get_inputs`` gives them."""
+        return [SimpleNamespace(name=port.any_name) for port in self._model.inputs]
 
     def run(self, _outputs: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
         request = getattr(self._requests, "request", None)
