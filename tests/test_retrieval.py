@@ -213,3 +213,40 @@ def test_a_request_for_information_is_not_asking_whether_the_clinic_offers_a_ser
 ) -> None:
     found = retriever.read(question).answer_type
     assert (found.name if found else None) == kind
+
+
+def test_a_phrasal_verb_is_read_for_what_it_means() -> None:
+    """ "popping up" is appearing, not popping a pimple; "pop them" still is."""
+    from qa_service.core.query import QueryReader
+    from qa_service.core.terms import stem
+
+    reader = QueryReader({"pimples", "appear", "occur", "pick", "squeeze", "oil"})
+    appearing = reader.read("whiteheads keep popping up after my session", "en")
+    assert stem("appear", "en") in appearing.stems and stem("squeeze", "en") not in appearing.stems
+    assert "(pimples appear occur)" in appearing.dense_text
+    popping = reader.read("is it ok to pop them", "en")
+    assert stem("squeeze", "en") in popping.stems and stem("appear", "en") not in popping.stems
+
+
+def test_a_comparative_finds_the_lay_word_of_its_plain_form() -> None:
+    from qa_service.core.query import QueryReader
+    from qa_service.core.terms import stem
+
+    query = QueryReader({"oil", "skin"}).read("my skin got oilier and greasier", "en")
+    assert stem("oil", "en") in query.stems
+    assert QueryReader({"skin"}).read("happier skin", "en").stems == tuple(
+        dict.fromkeys(stem(w, "en") for w in ("happier", "happy", "skin"))
+    )  # no lexicon entry: the word and its plain form, nothing invented
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("new bumps keep showing up after my needling session, why", "micro-injuries"),
+        ("my face feels greasier since microneedling", "Increased Oil Production"),
+    ],
+)
+def test_lay_phrases_and_comparatives_reach_the_passage(retriever: Retriever, question: str, expected: str) -> None:
+    top = _top_texts(retriever, question)
+    assert any(expected in t for t in top)
+    assert not top[0].startswith("Avoid Picking")

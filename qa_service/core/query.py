@@ -92,6 +92,34 @@ def _french_inflection(word: str, lex: Lexicon) -> str | None:
     return lex.fr_stems[best] if best else None
 
 
+def _phrases(tokens: list[str], lex: Lexicon) -> list[str]:
+    """Consecutive words that are one lay-lexicon entry ("popping up": appear) joined into one token, so a
+    phrasal verb is read for what it means rather than for its verb ("pop": squeeze)."""
+    longest = max((key.count(" ") + 1 for key in lex.lay_en if " " in key), default=1)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            phrase = " ".join(tokens[i : i + size])
+            if phrase in lex.lay_en:
+                out.append(phrase)
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _plain_form(word: str) -> str:
+    """The plain adjective of an English comparative or superlative ("oilier", "itchiest" -> "oily",
+    "itchy"), so lay words in the lexicon match every degree; other words are returned unchanged."""
+    for ending in ("iest", "ier"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)] + "y"
+    return word
+
+
 def word_weight(word: str, language: str) -> float:
     """How much a question word says about its topic: rare in everyday language means informative."""
     return min(6.0, max(0.5, 7.0 - zipf_frequency(word, language)))
@@ -148,6 +176,8 @@ class QueryReader:
                 i += 1
         corrected = [self._correct(t, lang) for t in joined] if "spelling" in steps else joined
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
+        if lang != "fr":
+            corrected = _phrases(corrected, lex)
 
         rendered: list[str] = []  # the English reading of the question, for the encoder
         expansions: list[str] = []
@@ -167,10 +197,13 @@ class QueryReader:
                 stems += [stem(word, "fr")] if not is_stopword(word) else []
             else:
                 rendered.append(word)
-                if word in lex.lay_en:
-                    expansions.append(lex.lay_en[word])
-                    alternatives += lex.lay_en[word].split()
-                stems = [stem(w, "en") for w in [word, *alternatives] if not is_stopword(w) and not w.isdigit()]
+                plain = word if word in lex.lay_en or word in self.vocab else _plain_form(word)
+                if plain in lex.lay_en:
+                    expansions.append(lex.lay_en[plain])
+                    alternatives += lex.lay_en[plain].split()
+                # a phrase ("popping up") counts by what it means, not by its words ("pop": squeeze)
+                own = [] if " " in word else list(dict.fromkeys((word, plain)))
+                stems = [stem(w, "en") for w in [*own, *alternatives] if not is_stopword(w) and not w.isdigit()]
             group = tuple(dict.fromkeys(s for s in stems if s))
             if group:
                 concepts[group] = max(concepts.get(group, 0.0), word_weight(word, lang))
