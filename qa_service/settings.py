@@ -56,7 +56,7 @@ class Settings:
     chunk_tokens: int = 200
     keep_versions: int = 3
     index_kind: str = "auto"
-    max_question_chars: int = 1000
+    max_question_chars: int = 3000  # real patient messages run past 1,000 characters (consumer-health: 7 of 443)
     max_body_bytes: int = 16 * 1024
     default_top_k: int = 3
     max_top_k: int = 20

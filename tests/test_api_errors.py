@@ -50,7 +50,7 @@ def test_bad_fields_are_400(client, body: dict) -> None:  # noqa: ANN001
     _assert_problem(client.post("/api/v1/ask", json=body), 400)
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "\t\n\r", "x" * 1001])
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "\t\n\r", "x" * 3001])
 def test_unanswerable_questions_are_422(client, question: str) -> None:  # noqa: ANN001
     body = _assert_problem(client.post("/api/v1/ask", json={"question": question}), 422)
     assert "question" in body["detail"]

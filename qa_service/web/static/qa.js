@@ -131,7 +131,7 @@ var QASearch = (function () {
     input.id = id + "-q";
     input.name = "q";
     input.autocomplete = "off";
-    input.maxLength = 1000;
+    input.maxLength = 3000;
     input.setAttribute("aria-describedby", id + "-hint");
     var submit = el("button", "qa-submit");
     submit.type = "submit";
