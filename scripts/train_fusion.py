@@ -25,9 +25,9 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from qa_service.core.benchmark import Benchmark, load_beir
-from qa_service.core.encoder import Encoder
-from qa_service.core.evidence import FEATURES, QUESTION_FEATURES
-from qa_service.core.fusion import LearnedFusion
+from qa_service.core.encoder import Encoder, searched_dimension
+from qa_service.core.evidence import FEATURES, QUESTION_FEATURES, SECOND_FEATURES, SECOND_QUESTION_FEATURES
+from qa_service.core.fusion import LearnedFusion, fusion_file
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.rerank import Reranker, logit, pair_text
 from qa_service.core.retrieval import Retriever
@@ -188,7 +188,7 @@ def main() -> None:
         "--max-false", type=float, default=0.08, help="answerable public questions the rerank cut may decline"
     )
     args = ap.parse_args()
-    encoder = load_encoder(Settings(), threads=2)
+    encoder = load_encoder(Settings.from_env(), threads=2)  # QA_SECOND_MODEL: fit fusion-paired.json
     if args.rerank:
         return rerank_main(args, encoder)
     base = Tuning(fusion="rrf")
@@ -197,20 +197,22 @@ def main() -> None:
         examples(public.split("tune"), Retriever(public_index, encoder, base), "corpus"),
         examples(clinic.split("tune"), Retriever(clinic_index, encoder, base), "passage"),
     ]
+    paired = searched_dimension(encoder) < encoder.dimension
+    names = FEATURES + (SECOND_FEATURES if paired else ())
+    question_names = QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if paired else ())
+    out = OUT.with_name(fusion_file(paired))
     direction = listwise(sets, (1.0, args.clinic_weight), args.l2)
     model = calibration(sets, direction, (1.0, args.clinic_weight), args.c)
     scale, question_weights = float(model.coef_[0, 0]), model.coef_[0, 1:].copy()
-    fused = LearnedFusion(
-        tuple(FEATURES), tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights)
-    )
+    fused = LearnedFusion(names, tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights))
     cut = threshold([[(top_probability(fused, x, q), a) for x, _, a, q in rows] for rows in sets], (0.05, 0.05))
     bias = fused.bias - math.log(cut / (1 - cut))  # probability cut -> 0.5
-    OUT.write_text(
+    out.write_text(
         json.dumps(
             {
-                "features": list(FEATURES),
+                "features": list(names),
                 "weights": [round(float(v), 6) for v in fused.weights],
-                "question_features": list(QUESTION_FEATURES),
+                "question_features": list(question_names),
                 "question_weights": [round(float(v), 6) for v in fused.question_weights],
                 "bias": round(bias, 6),
                 "threshold_before_shift": round(cut, 3),
@@ -221,14 +223,15 @@ def main() -> None:
                     "C": args.c,
                     "clinic_weight": args.clinic_weight,
                     "questions": [len(rows) for rows in sets],
+                    "model": encoder.name,
                 },
             },
             indent=2,
         )
         + "\n"
     )
-    named = dict(zip(FEATURES + QUESTION_FEATURES, [*fused.weights, *fused.question_weights], strict=True))
-    print(f"wrote {OUT}: {', '.join(f'{k} {v:.3f}' for k, v in named.items())}; cut {cut:.2f}")
+    named = dict(zip(names + question_names, [*fused.weights, *fused.question_weights], strict=True))
+    print(f"wrote {out}: {', '.join(f'{k} {v:.3f}' for k, v in named.items())}; cut {cut:.2f}")
 
 
 def rerank_main(args: argparse.Namespace, encoder: Encoder) -> None:

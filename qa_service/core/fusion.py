@@ -17,7 +17,14 @@ from importlib import resources
 
 import numpy as np
 
-from qa_service.core.evidence import FEATURES, QUESTION_FEATURES, RRF_K, Evidence
+from qa_service.core.evidence import (
+    FEATURES,
+    QUESTION_FEATURES,
+    RRF_K,
+    SECOND_FEATURES,
+    SECOND_QUESTION_FEATURES,
+    Evidence,
+)
 
 
 def confidence(cosine: float, coverage: float) -> float:
@@ -54,18 +61,27 @@ class LearnedFusion:
     question_weights: tuple[float, ...] = (0.0, 0.0, 0.0)
 
     def probability(self, evidence: Evidence) -> np.ndarray:
-        columns = [FEATURES.index(name) for name in self.features]
+        columns = [evidence.names.index(name) for name in self.features]
         shift = float(evidence.question_features() @ np.asarray(self.question_weights))
         z = evidence.matrix()[:, columns] @ np.asarray(self.weights) + self.bias + shift
         result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
         return result
 
 
-@lru_cache(maxsize=1)
-def learned_fusion() -> LearnedFusion:
-    """The fitted model shipped with the package (data/fusion.json, written by scripts/train_fusion.py)."""
-    raw = json.loads(resources.files("qa_service.core.data").joinpath("fusion.json").read_text("utf-8"))
-    assert tuple(raw.get("question_features", QUESTION_FEATURES)) == QUESTION_FEATURES, "fusion.json is stale"
+def fusion_file(paired: bool) -> str:
+    """The shipped fit for one model (fusion.json) or for a pair with the second model's cosine."""
+    return "fusion-paired.json" if paired else "fusion.json"
+
+
+@lru_cache(maxsize=2)
+def learned_fusion(paired: bool = False) -> LearnedFusion:
+    """The fitted model shipped with the package (data/fusion.json, or data/fusion-paired.json for a paired
+    encoder; written by scripts/train_fusion.py)."""
+    name = fusion_file(paired)
+    raw = json.loads(resources.files("qa_service.core.data").joinpath(name).read_text("utf-8"))
+    expected = QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if paired else ())
+    assert tuple(raw.get("question_features", QUESTION_FEATURES)) == expected, f"{name} is stale"
+    assert set(raw["features"]) <= set(FEATURES + (SECOND_FEATURES if paired else ())), f"{name} is stale"
     return LearnedFusion(
         tuple(raw["features"]),
         tuple(float(w) for w in raw["weights"]),

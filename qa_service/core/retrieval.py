@@ -15,7 +15,7 @@ import numpy as np
 
 from qa_service.core.chunking import Passage
 from qa_service.core.content import default_content
-from qa_service.core.encoder import Encoder, QueryEmbedder
+from qa_service.core.encoder import Encoder, QueryEmbedder, searched_dimension
 from qa_service.core.evidence import RRF_K, Evidence
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.fusion import blend, confidence, convex, learned_fusion, rrf
@@ -70,6 +70,9 @@ class Retriever:
         self.encoder = encoder
         self.reranker = reranker
         self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
+        # A paired encoder's vectors: the first model's part is searched, the second's rescores candidates.
+        self._split = searched_dimension(encoder)
+        self.paired = self._split < encoder.dimension
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row) -> passage holds such a fact
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
@@ -98,16 +101,23 @@ class Retriever:
         return self.reader.read(question, language, self.tuning.steps)
 
     def _vector(self, row: int) -> np.ndarray:
-        return self.loaded.vectors.vector(row)
+        """The searched part of a passage's vector (all of it, or the first model's part of a pair)."""
+        return self.loaded.vectors.vector(row)[: self._split]
+
+    def question_vector(self, text: str) -> np.ndarray:
+        """The searched part of a question's (1, d) vector, as passages' ``_vector`` (for grouping questions)."""
+        return self.embed_query(text)[:, : self._split]
 
     def evidence(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
         """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads.
         With ``filters``, both lists are searched through and ranked among the passages that pass only."""
         n = len(self.passages)
         depth = min(n, max(self.tuning.candidates, top_k * 5))
-        qvec = self.embed_query(query.dense_text)
+        full = self.embed_query(query.dense_text)
+        qvec = full[:, : self._split]
         wide = n if filters or (self.tuning.mode != "dense" and n <= 5000) else depth
-        cos_scores, rows = self.loaded.vectors.search(qvec, wide)
+        searched = np.hstack([qvec, np.zeros((1, full.shape[1] - self._split), np.float32)]) if self.paired else full
+        cos_scores, rows = self.loaded.vectors.search(searched, wide)
         cosine = {
             int(r): float(s)
             for r, s in zip(rows[0], cos_scores[0], strict=True)
@@ -130,6 +140,10 @@ class Retriever:
             if r not in cosine:
                 cosine[r] = float(self._vector(r) @ qvec[0])
         asked = set(query.stems)
+        second = None
+        if self.paired:  # the second model's cosine, for the candidates only
+            tail = full[0, self._split :]
+            second = np.array([float(self.loaded.vectors.vector(r)[self._split :] @ tail) for r in pool])
         return Evidence(
             rows=pool,
             cosine=np.array([cosine[r] for r in pool]),
@@ -138,6 +152,7 @@ class Retriever:
             lexical_rank=np.array([lexical_rank.get(r, depth) for r in pool], dtype=np.float64),
             coverage=self.lexical.coverage(query.concepts, query.weights, pool),
             title=np.array([_share(self._title_stems(r), asked) for r in pool]),
+            second=second,
         )
 
     def search(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
@@ -200,7 +215,7 @@ class Retriever:
             return blend(evidence)
         if fusion == "convex":
             return convex(evidence, weight)
-        return learned_fusion().probability(evidence)
+        return learned_fusion(evidence.second is not None).probability(evidence)
 
     def pinned(self, query: Query, filters: Filters = NO_FILTERS) -> int | None:
         """The row staff pinned for a question meaning the same as this one (of the pins over their
@@ -209,8 +224,8 @@ class Retriever:
         if not pins:
             return None
         if self._pin_vectors is None:  # the pins' questions read and embedded like a patient's, once
-            self._pin_vectors = np.vstack([self.embed_query(self.read(pin.question).dense_text) for pin in pins])
-        closeness = self._pin_vectors @ self.embed_query(query.dense_text)[0]
+            self._pin_vectors = np.vstack([self.question_vector(self.read(pin.question).dense_text) for pin in pins])
+        closeness = self._pin_vectors @ self.question_vector(query.dense_text)[0]
         best: tuple[int, float] | None = None
         for pin, cos in zip(pins, closeness.tolist(), strict=True):
             row = self.row_of(pin.passage)

@@ -15,7 +15,7 @@ from qa_service.core.answer import answer_question
 from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances
 from qa_service.core.chunking import CHUNKER_VERSION
 from qa_service.core.documents import Document, load_documents, parse_document
-from qa_service.core.encoder import Encoder
+from qa_service.core.encoder import Encoder, searched_dimension
 from qa_service.core.evaluation import load_set
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.rerank import Reranker
@@ -55,7 +55,8 @@ def corpus_index(bench: Benchmark, encoder: Encoder, work: Path, chunk_tokens: i
     if live is not None:
         manifest = read_manifest(versions_dir(work) / live)
         same_chunker = manifest["chunker"]["version"] == CHUNKER_VERSION
-        if same_chunker and sorted(d["checksum"] for d in manifest["documents"]) == wanted:
+        same_model = manifest["model"].get("fingerprint") == encoder.fingerprint
+        if same_chunker and same_model and sorted(d["checksum"] for d in manifest["documents"]) == wanted:
             return load_version(work, live, encoder)
     report = build_index(documents, encoder, work, chunk_tokens=chunk_tokens, keep_versions=1, progress=True)
     return load_version(work, report.version, encoder)
@@ -115,7 +116,9 @@ def run_plain(bench: Benchmark, loaded: LoadedIndex, encoder: Encoder, method: s
         tokens = bm25s.tokenize([q.text for q in queries], stopwords="en", show_progress=False)
         rows, _ = retriever.retrieve(tokens, k=min(DEPTH, len(passages)), show_progress=False)
     else:
-        vectors = encoder.encode([q.text for q in queries], batch_size=16)
+        first: Encoder = getattr(encoder, "first", encoder)  # a pair's second model is not a first stage
+        vectors = first.encode([q.text for q in queries], batch_size=16)
+        vectors = np.hstack([vectors, np.zeros((len(vectors), encoder.dimension - searched_dimension(encoder)))])
         _, rows = loaded.vectors.search(np.ascontiguousarray(vectors, dtype=np.float32), min(DEPTH, len(passages)))
     elapsed = time.perf_counter() - started
     rankings = {

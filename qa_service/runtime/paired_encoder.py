@@ -1,0 +1,51 @@
+"""Two embedding models as one encoder: the first's vector searched, the second's beside it for reranking.
+
+Each passage's vector is the two models' unit vectors side by side, so an index version, its manifest
+(name, fingerprint, dimension), its checksums and its embedding cache work as for one model, and a version
+built with another pair is refused like any foreign model. The retriever searches the first part only
+(``first_dimension``) and reads the second model's cosine for the candidates it found
+(``core/retrieval.py``); the learned fusion fitted with that feature is ``data/fusion-paired.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from qa_service.core.encoder import Encoder
+
+
+class PairedEncoder:
+    """``first`` cuts passages and is searched; ``second`` only gives a second opinion on candidates."""
+
+    def __init__(self, first: Encoder, second: Encoder, second_name: str | None = None) -> None:
+        """``second_name``: what manifests call the second model (its upstream name rather than the folder it
+        was installed into, so an index moves between checkouts; the fingerprint still pins its weights)."""
+        self.first, self.second = first, second
+        self.name = f"{first.name} + {second_name or second.name}"
+        self.first_dimension = first.dimension
+        self.dimension = first.dimension + second.dimension
+        # Passages are cut to what the first model reads; the second model reads at least as much.
+        self.max_seq_length = min(first.max_seq_length, second.max_seq_length)
+        self.fingerprint = hashlib.sha256(f"{first.fingerprint}+{second.fingerprint}".encode()).hexdigest()
+        self.backend = first.backend
+        self.query_backend = first.query_backend
+        self.export = getattr(first, "export", None)  # the manifest's export: the searched model's
+        self.second_export = getattr(second, "export", None)
+        self.passage_runtime = getattr(first, "passage_runtime", first.backend)
+
+    def count_tokens(self, text: str) -> int:
+        return self.first.count_tokens(text)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return np.hstack(
+            [
+                self.first.encode(texts, batch_size=batch_size, progress=progress),
+                self.second.encode(texts, batch_size=batch_size, progress=progress),
+            ]
+        ).astype(np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.hstack([self.first.encode_queries(texts), self.second.encode_queries(texts)]).astype(np.float32)
