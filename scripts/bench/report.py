@@ -3,6 +3,10 @@
 NOTES = """## Reading the figures
 - The floor is what a straightforward implementation pays for every new question; the service's p50 includes
   HTTP, JSON, BM25, fusion, highlights, triage, the query log and metrics on top of its own encoder.
+- Since 2026-12-04 every new question is embedded by two models (`QA_SECOND_MODEL=all-mpnet-base-v2`, whose
+  cosine rescores MiniLM's candidates: docs/QUALITY.md), so the floor is both models' plain cost and the build
+  embeds every passage twice. With `QA_SECOND_MODEL=off` the figures are those of the runs before: p50 ≈ 8 ms,
+  ≈ 270 MB per worker, 163 passages/s built (2026-12-02, another machine of the same size).
 - One-client latency: wrk with 1 thread and 1 keep-alive connection sends each new question once (a Lua
   script reads them from a file; the bench ends wrk after the last answer). It is measured once every worker
   has finished starting (CPU idle) and after 100 discarded new questions. The http.client row sends other
