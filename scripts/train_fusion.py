@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from qa_service.core.benchmark import Benchmark, load_beir
 from qa_service.core.encoder import Encoder, searched_dimension
-from qa_service.core.evidence import FEATURES, QUESTION_FEATURES, SECOND_FEATURES, SECOND_QUESTION_FEATURES
+from qa_service.core.evidence import feature_names, question_feature_names
 from qa_service.core.fusion import LearnedFusion, fusion_file
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.rerank import Reranker, logit, pair_text
@@ -198,8 +198,7 @@ def main() -> None:
         examples(clinic.split("tune"), Retriever(clinic_index, encoder, base), "passage"),
     ]
     paired = searched_dimension(encoder) < encoder.dimension
-    names = FEATURES + (SECOND_FEATURES if paired else ())
-    question_names = QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if paired else ())
+    names, question_names = feature_names(paired), question_feature_names(paired)
     out = OUT.with_name(fusion_file(paired))
     direction = listwise(sets, (1.0, args.clinic_weight), args.l2)
     model = calibration(sets, direction, (1.0, args.clinic_weight), args.c)

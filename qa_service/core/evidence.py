@@ -22,6 +22,16 @@ SECOND_QUESTION_FEATURES = ("best_second",)
 RRF_K = 60
 
 
+def feature_names(paired: bool) -> tuple[str, ...]:
+    """The candidate features read for one model, or for a pair (the second model's two appended)."""
+    return FEATURES + (SECOND_FEATURES if paired else ())
+
+
+def question_feature_names(paired: bool) -> tuple[str, ...]:
+    """The question features read for one model, or for a pair."""
+    return QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if paired else ())
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Rows of the candidate passages and, for each, the figures of FEATURES (a row of ``matrix``)."""
@@ -38,12 +48,12 @@ class Evidence:
     @property
     def names(self) -> tuple[str, ...]:
         """The columns of ``matrix``."""
-        return FEATURES + (SECOND_FEATURES if self.second is not None else ())
+        return feature_names(self.second is not None)
 
     @property
     def question_names(self) -> tuple[str, ...]:
         """The entries of ``question_features``."""
-        return QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if self.second is not None else ())
+        return question_feature_names(self.second is not None)
 
     def matrix(self) -> np.ndarray:
         """The features, one row per candidate, in the order of FEATURES."""

@@ -17,14 +17,7 @@ from importlib import resources
 
 import numpy as np
 
-from qa_service.core.evidence import (
-    FEATURES,
-    QUESTION_FEATURES,
-    RRF_K,
-    SECOND_FEATURES,
-    SECOND_QUESTION_FEATURES,
-    Evidence,
-)
+from qa_service.core.evidence import QUESTION_FEATURES, RRF_K, Evidence, feature_names, question_feature_names
 
 
 def confidence(cosine: float, coverage: float) -> float:
@@ -79,9 +72,8 @@ def learned_fusion(paired: bool = False) -> LearnedFusion:
     encoder; written by scripts/train_fusion.py)."""
     name = fusion_file(paired)
     raw = json.loads(resources.files("qa_service.core.data").joinpath(name).read_text("utf-8"))
-    expected = QUESTION_FEATURES + (SECOND_QUESTION_FEATURES if paired else ())
-    assert tuple(raw.get("question_features", QUESTION_FEATURES)) == expected, f"{name} is stale"
-    assert set(raw["features"]) <= set(FEATURES + (SECOND_FEATURES if paired else ())), f"{name} is stale"
+    assert tuple(raw.get("question_features", QUESTION_FEATURES)) == question_feature_names(paired), f"{name} is stale"
+    assert set(raw["features"]) <= set(feature_names(paired)), f"{name} is stale"
     return LearnedFusion(
         tuple(raw["features"]),
         tuple(float(w) for w in raw["weights"]),

