@@ -72,3 +72,14 @@ def test_an_index_of_the_first_model_alone_is_refused_by_the_pair(tmp_path: Path
     with pytest.raises(IndexMismatch, match="rebuild"):
         load_current(tmp_path, paired)
     assert load_current(tmp_path, paired.first).passages  # and served by the first model alone (=off)
+
+
+def test_the_pair_reports_the_runtime_that_embedded_its_passages(paired: PairedEncoder) -> None:
+    paired.encode(["a passage to embed"] * 3)
+    assert paired.passage_runtime == getattr(paired.first, "passage_runtime", paired.first.backend)
+    before = paired.first.passage_runtime
+    paired.first.passage_runtime = "openvino-bf16"  # as the first encoder records after a large batch
+    try:
+        assert paired.passage_runtime == "openvino-bf16"
+    finally:
+        paired.first.passage_runtime = before

@@ -34,7 +34,12 @@ class PairedEncoder:
         self.query_backend = first.query_backend
         self.export = getattr(first, "export", None)  # the manifest's export: the searched model's
         self.second_export = getattr(second, "export", None)
-        self.passage_runtime = getattr(first, "passage_runtime", first.backend)
+
+    @property
+    def passage_runtime(self) -> str:
+        """What embedded the last large batch, read when asked: the first encoder only knows once it has
+        embedded one (OpenVINO bf16 or onnxruntime fp32), so a copy taken at start-up would be stale."""
+        return str(getattr(self.first, "passage_runtime", self.first.backend))
 
     def count_tokens(self, text: str) -> int:
         return self.first.count_tokens(text)
