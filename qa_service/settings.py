@@ -48,8 +48,9 @@ class Settings:
     encoder: str = "onnx-int8"
     bulk_runtime: str = "auto"
     model_cache_dir: Path = field(default_factory=lambda: _here("index", "models"))
-    # A second model whose cosine rescores the first's candidates ("off", a packaged name or a folder).
-    second_model: str = "all-mpnet-base-v2"
+    # A second model whose cosine rescores the first's candidates ("off", a packaged name or a folder): an
+    # opt-in that costs ~3x the latency and memory for a small, uneven gain (docs/QUALITY.md, PERFORMANCE.md).
+    second_model: str = "off"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2

@@ -54,12 +54,11 @@ def test_serving_path_imports_no_torch(encoder: Encoder) -> None:
     code = (
         "import sys; from qa_service.settings import Settings; from qa_service.wiring import load_encoder; "
         "e = load_encoder(Settings()); "
-        "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, "
-        "e.first._fp32, e.second._fp32)"
+        "e.encode_queries(['hi']); print('torch' in sys.modules, 'sentence_transformers' in sys.modules, e._fp32)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    # ...and a worker answering questions with the int8 models never loads the fp32 ones (~90 MB, ~440 MB).
-    assert out.stdout.strip() == "False False None None", out.stderr
+    # ...and a worker answering questions with the int8 model never loads the fp32 one (~90 MB).
+    assert out.stdout.strip() == "False False None", out.stderr
 
 
 def test_query_embeddings_are_cached_by_normalised_text(encoder: Encoder) -> None:
