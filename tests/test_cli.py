@@ -92,3 +92,17 @@ def test_missing_index_is_a_clear_cli_error(tmp_path: Path) -> None:
     out = _run(["ask", "hello"], tmp_path)
     assert out.returncode == 2 and "build-index" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_build_if_missing_builds_once_then_checks_and_rebuilds_a_damaged_index(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = _run(["build-index", "--quiet", "--if-missing", "--no-gate"], index)
+    assert first.returncode == 0 and "(live)" in first.stdout, first.stderr
+    again = _run(["build-index", "--quiet", "--if-missing", "--no-gate"], index)
+    assert again.returncode == 0 and "is usable; not rebuilding" in again.stdout, again.stderr
+    live = (index / "CURRENT").read_text().strip()
+    vectors = index / "versions" / live / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-8] + b"\0" * 8)  # damaged on disk: the checksum no longer holds
+    rebuilt = _run(["build-index", "--quiet", "--if-missing", "--no-gate"], index)
+    assert rebuilt.returncode == 0 and "cannot be served" in rebuilt.stderr and "(live)" in rebuilt.stdout
+    assert (index / "CURRENT").read_text().strip() != live

@@ -6,14 +6,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa_service import wiring
 from qa_service.cli.shared import encoder, score
 from qa_service.core.errors import QAError
 from qa_service.settings import Settings
 
+if TYPE_CHECKING:
+    from qa_service.runtime.index_verify import ModelIdentity
+
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    model = encoder(settings)
+    if args.if_missing and _usable(settings, model):
+        return 0
     from qa_service.core.documents import load_documents
     from qa_service.core.errors import BuildError
     from qa_service.core.evaluation import format_table
@@ -22,18 +29,6 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.runtime.index_build import build_index
     from qa_service.runtime.index_load import load_version
 
-    model = encoder(settings)
-    if args.if_missing:
-        from qa_service.runtime.index_files import read_current
-        from qa_service.runtime.index_load import load_current
-
-        if read_current(settings.index_dir) is not None:
-            try:
-                live = load_current(settings.index_dir, model)
-                print(f"index {live.version} in {settings.index_dir} is usable; not rebuilding")
-                return 0
-            except QAError as exc:
-                print(f"the live index cannot be served ({exc}); rebuilding", file=sys.stderr)
     documents, skipped = load_documents(settings.documents_dir)
     for s in skipped:
         print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
@@ -93,6 +88,24 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _usable(settings: Settings, model: ModelIdentity) -> bool:
+    """Whether the live version can be served as it is: built with this model, every file intact. Checked
+    without loading it (BM25, FAISS), since `make serve` asks before every start."""
+    from qa_service.runtime.index_files import read_current
+    from qa_service.runtime.index_verify import verify_version
+
+    live = read_current(settings.index_dir)
+    if live is None:
+        return False
+    try:
+        verify_version(settings.index_dir, live, model)
+    except QAError as exc:
+        print(f"the live index cannot be served ({exc}); rebuilding", file=sys.stderr)
+        return False
+    print(f"index {live} in {settings.index_dir} is usable; not rebuilding")
+    return True
+
+
 def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
 
@@ -135,7 +148,7 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.errors import BuildError
     from qa_service.runtime.index_files import list_versions, read_current
-    from qa_service.runtime.index_load import switch_verified
+    from qa_service.runtime.index_verify import switch_verified
 
     live = read_current(settings.index_dir)
     versions = list_versions(settings.index_dir)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from qa_service.core import yaml_loader
 from qa_service.core.chunking import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
 from qa_service.core.evaluation import SetLineError, parse_set
@@ -76,7 +77,7 @@ class Pin:
 
 def _yaml(name: str, text: str) -> tuple[Any, yaml.Node | None]:
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return yaml_loader.safe_load(text), yaml_loader.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

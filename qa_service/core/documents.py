@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
 from qa_service.core.readers import EXTRACTED_SUFFIXES, extractor
 
@@ -93,7 +94,7 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
     match = _FRONT_MATTER.match(text)
     if match:
         try:
-            loaded = yaml.safe_load(match.group(1)) or {}
+            loaded = yaml_loader.safe_load(match.group(1)) or {}
         except yaml.YAMLError as exc:
             raise ValueError(f"front matter is not valid YAML: {exc}".splitlines()[0]) from None
         if not isinstance(loaded, dict):

@@ -14,11 +14,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
+from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
 from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
 from qa_service.core.tuning import STEPS
@@ -53,7 +53,7 @@ class Lexicon:
 def lexicon() -> Lexicon:
     """The package's default lexicon (what ``content/lexicon.yaml`` starts as)."""
     return parse_lexicon(
-        yaml.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
+        yaml_loader.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
     )
 
 

@@ -47,7 +47,7 @@ from qa_service.runtime.index_files import (
     sha256_file,
     versions_dir,
 )
-from qa_service.runtime.index_load import switch_verified
+from qa_service.runtime.index_verify import switch_verified
 
 
 @dataclass

@@ -56,7 +56,9 @@ class OnnxEncoder:
         self._bulk_choice = bulk
         self._bulk: OpenVinoSession | None | bool = None  # False: looked, not available
         self.passage_runtime = "onnxruntime-fp32"  # what embedded the passages of the last large batch
-        self._query_session = self._open(quantized(folder)) if query_int8 else None
+        # opened on the first question (in a worker's warm-up): `build-index --if-missing` only reads identity
+        self._query_file = quantized(folder) if query_int8 else None
+        self._query = None
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
@@ -78,6 +80,15 @@ class OnnxEncoder:
             if self._fp32 is None:
                 self._fp32 = self._open(self._model_file)
             return self._fp32
+
+    @property
+    def _query_session(self):  # noqa: ANN202 - the int8 session (None: questions go through fp32)
+        if self._query_file is None:
+            return None
+        with self._lock:
+            if self._query is None:
+                self._query = self._open(self._query_file)
+            return self._query
 
     def _bulk_session(self) -> OpenVinoSession | None:
         """OpenVINO with bf16 matrix units for large passage batches, when wanted and the CPU has them."""
