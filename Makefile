@@ -46,8 +46,20 @@ test: setup $(SECOND) browser lint
 test-reliability: setup services
 	$(BIN)/python -m pytest -m reliability -s
 
-# Benchmark figures (docs/PERFORMANCE.md); wrk from Debian for the concurrent load.
-bench: setup
+# The peer timed beside the service by `make bench`: txtai's API server in a virtual environment of its own
+# (pinned in scripts/bench/peer-requirements.txt); the product never imports it.
+PEER := .venv-peer
+PEER_STAMP := $(PEER)/.installed
+$(PEER_STAMP): scripts/bench/peer-requirements.txt
+	test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER)/bin/python -m pip install --quiet $(if $(wildcard /opt/wheels),--find-links /opt/wheels) \
+		-c scripts/bench/peer-requirements.txt torch==2.13.0 'txtai[api]'
+	touch $(PEER_STAMP)
+
+# Benchmark figures (docs/PERFORMANCE.md): the default against the plain MiniLM floor, each opt-in's price
+# (the second model once `make second-model` installed it), txtai in the same run; wrk from Debian.
+bench: setup $(PEER_STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python scripts/bench
 
@@ -69,4 +81,4 @@ lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) index/versions index/CURRENT index/cache index/models .pytest_cache tests/browser/node_modules
+	rm -rf $(VENV) $(PEER) index/versions index/CURRENT index/cache index/models .pytest_cache tests/browser/node_modules

@@ -15,7 +15,9 @@ from paths import ROOT
 
 
 class Server:
-    def __init__(self, index_dir: Path, var_dir: Path, command: list[str] | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, var_dir: Path, command: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         import socket
 
         with socket.socket() as s:
@@ -28,6 +30,7 @@ class Server:
             "QA_VAR_DIR": str(var_dir),
             "QA_LOG_LEVEL": "WARNING",
             "QA_RATE_LIMIT": "",
+            **(env or {}),
         }  # measures the service, not the abuse limiter
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 HERE = Path(__file__).parent
 
@@ -26,14 +27,20 @@ def _wrk_summary(out: str, err: str) -> dict:
     return json.loads(out.split("JSON", 1)[1].splitlines()[0])
 
 
-def wrk_sequence(port: int, qs: list[str]) -> dict:
+def wrk_sequence(port: int, qs: list[str], *, peer: bool = False) -> dict:
     """Each question once, in order, on one keep-alive connection (wrk, 1 thread, 1 connection): the
-    one-client latency without a Python client's own cost in it. Percentiles in ms."""
+    one-client latency without a Python client's own cost in it. Percentiles in ms. ``peer``: asked as
+    txtai's API is asked (GET /search), else as the service is (POST /api/v1/ask)."""
     with tempfile.TemporaryDirectory() as tmp:
         bodies, finished = Path(tmp, "bodies.jsonl"), Path(tmp, "finished")
-        bodies.write_text("".join(json.dumps({"question": q}) + "\n" for q in qs))
+        if peer:
+            lines = [f"/search?limit=3&query={quote(q)}" for q in qs]
+        else:
+            lines = [json.dumps({"question": q}) for q in qs]
+        bodies.write_text("".join(line + "\n" for line in lines))
+        script = _script("peer_sequence.lua" if peer else "sequence.lua", tmp)
         proc = subprocess.Popen(
-            ["wrk", "-t1", "-c1", "-d600s", "-s", _script("sequence.lua", tmp), f"http://127.0.0.1:{port}"],
+            ["wrk", "-t1", "-c1", "-d600s", "-s", script, f"http://127.0.0.1:{port}"],
             env={**os.environ, "QA_BENCH_BODIES": str(bodies), "QA_BENCH_FINISHED": str(finished)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -46,9 +53,10 @@ def wrk_sequence(port: int, qs: list[str]) -> dict:
     return _wrk_summary(out, err)
 
 
-def wrk(port: int, seconds: int, connections: int = 8) -> dict:
+def wrk(port: int, seconds: int, connections: int = 8, *, peer: bool = False) -> dict:
+    """New questions from ``connections`` clients for ``seconds`` (``peer``: txtai's GET /search)."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = _script("load.lua", tmp)
+        script = _script("peer_load.lua" if peer else "load.lua", tmp)
         out = subprocess.run(
             ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script, f"http://127.0.0.1:{port}"],
             capture_output=True,

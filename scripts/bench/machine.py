@@ -37,7 +37,7 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
 
-def _own_process(*flags: str) -> dict:
+def own_process(*flags: str) -> dict:
     """A floor measured in a process of its own (torch's spinning threads would slow anything after it)."""
     out = subprocess.run(
         [sys.executable, str(Path(__file__).parent), *flags], capture_output=True, text=True, check=True
@@ -45,51 +45,14 @@ def _own_process(*flags: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def floor_ms(model: str | None = None) -> tuple[float, float]:
-    """Encoding one question the plain way (ms), and plain torch's batch throughput (passages/s); ``model``:
-    a model folder (default: the packaged MiniLM)."""
-    figures = _own_process("--floor", *(["--floor-model", model] if model else []))
+def floor_ms() -> tuple[float, float]:
+    """Encoding one question the plain way with the packaged MiniLM (ms), and plain torch's batch throughput
+    (passages/s): the fixed reference every choice is priced against."""
+    figures = own_process("--floor")
     return figures["floor_ms"], figures["torch_batch"]
 
 
-def rerank_floor_ms(depth: int) -> float:
-    """Reranking ``depth`` passages the plain way (ms); see rerank_floor_in_process."""
-    return float(_own_process("--rerank-floor", str(depth))["floor_ms"])
-
-
-def rerank_floor_in_process(depth: int) -> float:
-    """Plain PyTorch (transformers, fp32, 2 threads) running a MiniLM-L6 cross-encoder over one question and
-    ``depth`` passages, median ms: what reranking costs done the straightforward way. The weights are the
-    base model's (the shipped reranker is only ONNX); the cost depends on the shape, not the values."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from qa_service.runtime.model_source import default_model_path
-    from qa_service.runtime.reranker import MAX_TOKENS
-
-    torch.set_num_threads(2)
-    source = str(default_model_path())
-    tokenizer, model = AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source).eval()
-    passages, times = batch_texts(1), []
-    for i, q in enumerate(questions(130, seed=2)):
-        picked = [passages[(i + j) % len(passages)] for j in range(depth)]
-        t = time.perf_counter()
-        with torch.inference_mode():
-            batch = tokenizer(
-                [q] * depth,
-                picked,
-                padding=True,
-                truncation="longest_first",
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            )
-            model(**batch).last_hidden_state.mean(1)
-        if i >= 30:
-            times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
-def floor_in_process(folder: str | None = None) -> tuple[float, float]:
+def floor_in_process() -> tuple[float, float]:
     """Plain sentence-transformers, torch backend, 2 threads, in-process: one short question."""
     import torch
     from sentence_transformers import SentenceTransformer
@@ -97,7 +60,7 @@ def floor_in_process(folder: str | None = None) -> tuple[float, float]:
     from qa_service.runtime.model_source import default_model_path
 
     torch.set_num_threads(2)
-    model = SentenceTransformer(folder or str(default_model_path()), device="cpu")
+    model = SentenceTransformer(str(default_model_path()), device="cpu")
     qs = questions(230, seed=1)
     for q in qs[:30]:
         model.encode([q])
@@ -111,3 +74,19 @@ def floor_in_process(folder: str | None = None) -> tuple[float, float]:
     model.encode(texts, batch_size=32)
     torch_batch = len(texts) / (time.perf_counter() - t)
     return statistics.median(times), torch_batch
+
+
+def plain_batch_in_process(listed: str) -> float:
+    """Plain sentence-transformers (torch, 2 threads) batch-encoding the texts of a JSON list: passages/s."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from qa_service.runtime.model_source import default_model_path
+
+    torch.set_num_threads(2)
+    texts = json.loads(Path(listed).read_text())
+    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    model.encode(texts[:64], batch_size=32)  # warm
+    started = time.perf_counter()
+    model.encode(texts, batch_size=32)
+    return len(texts) / (time.perf_counter() - started)
