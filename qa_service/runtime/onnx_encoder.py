@@ -6,6 +6,7 @@ through the fp32 export, large passage batches through OpenVINO bf16 when the CP
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Sequence
@@ -59,9 +60,7 @@ class OnnxEncoder:
         # opened on the first question (in a worker's warm-up): `build-index --if-missing` only reads identity
         self._query_file = quantized(folder) if query_int8 else None
         self._query = None
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
+        self._counter: Tokenizer | None = None  # built on first count (builds only): ~13 MB a serving worker keeps
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(self.max_seq_length)
         self._tokenizer.enable_padding()
@@ -112,7 +111,13 @@ class OnnxEncoder:
         return names
 
     def count_tokens(self, text: str) -> int:
-        return len(self._counter.encode(text, add_special_tokens=True).ids)
+        counter = self._counter
+        if counter is None:  # no truncation, no padding: the text's whole length
+            counter = copy.deepcopy(self._tokenizer)
+            counter.no_truncation()
+            counter.no_padding()
+            self._counter = counter
+        return len(counter.encode(text, add_special_tokens=True).ids)
 
     def _batch(self, texts: list[str], session=None) -> np.ndarray:  # noqa: ANN001 - an InferenceSession
         encoded = self._tokenizer.encode_batch(texts)
