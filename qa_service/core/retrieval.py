@@ -100,9 +100,9 @@ class Retriever:
     def read(self, question: str, language: str | None = None) -> Query:
         return self.reader.read(question, language, self.tuning.steps)
 
-    def _vector(self, row: int) -> np.ndarray:
-        """The searched part of a passage's vector (all of it, or the first model's part of a pair)."""
-        return self.loaded.vectors.vector(row)[: self._split]
+    def _vectors(self, rows: list[int]) -> np.ndarray:
+        """The searched part of passages' vectors (all of it, or the first model's part of a pair)."""
+        return self.loaded.vectors.vectors(rows)[:, : self._split]
 
     def question_vector(self, text: str) -> np.ndarray:
         """The searched part of a question's (1, d) vector, as passages' ``_vector`` (for grouping questions)."""
@@ -136,14 +136,14 @@ class Retriever:
         top_bm25 = float(lexical_scores[0]) if len(lexical_scores) and lexical_scores[0] > 0 else 1.0
         bm25 = {r: float(s) / top_bm25 for r, s in zip(lexical_order, lexical_scores, strict=True)}
         pool = sorted(set(list(cosine)[:depth]) | set(lexical_order))
-        for r in lexical_order:  # exact cosine for lexical-only candidates of a large corpus
-            if r not in cosine:
-                cosine[r] = float(self._vector(r) @ qvec[0])
+        missing = [r for r in lexical_order if r not in cosine]  # lexical-only candidates of a large corpus
+        if missing:  # their exact cosine
+            cosine.update(zip(missing, (self._vectors(missing) @ qvec[0]).tolist(), strict=True))
         asked = set(query.stems)
         second = None
         if self.paired:  # the second model's cosine, for the candidates only
             tail = full[0, self._split :]
-            second = np.array([float(self.loaded.vectors.vector(r)[self._split :] @ tail) for r in pool])
+            second = self.loaded.vectors.vectors(pool)[:, self._split :] @ tail
         return Evidence(
             rows=pool,
             cosine=np.array([cosine[r] for r in pool]),
@@ -257,7 +257,7 @@ class Retriever:
         pairs before any passage is stemmed (pair by pair, this cost ~30 ms a question on 9,000 passages)."""
         if not ranked:
             return []
-        vectors = np.vstack([self._vector(h.row) for h in ranked])
+        vectors = self._vectors([h.row for h in ranked])
         close = (vectors @ vectors.T) >= self.tuning.duplicate_cosine
         kept: list[Hit] = []
         kept_at: list[int] = []  # each kept hit's index in ``ranked``

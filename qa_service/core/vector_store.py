@@ -6,6 +6,7 @@ behind the same protocol, without touching retrieval.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -33,3 +34,7 @@ class VectorStore(Protocol):
         ...
 
     def vector(self, row: int) -> np.ndarray: ...
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``rows``, (len(rows), d), in one call."""
+        ...

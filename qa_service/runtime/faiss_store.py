@@ -6,6 +6,7 @@ the same four functions, and retrieval never changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
@@ -26,6 +27,7 @@ class FaissStore:
         self.index = _prepare_loaded(index)
         self.size = int(index.ntotal)
         self.dimension = int(index.d)
+        self._matrix = _stored_vectors(self.index)  # a view of FAISS's own rows (no copy), while it lives
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Inner-product scores and rows of the ``k`` nearest passages (rows -1 when fewer exist)."""
@@ -33,7 +35,14 @@ class FaissStore:
         return scores, rows
 
     def vector(self, row: int) -> np.ndarray:
-        return np.asarray(self.index.reconstruct(row), dtype=np.float32)
+        return self.vectors([row])[0]
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``rows``, (len(rows), d): one copy, not a FAISS call per row."""
+        picked = np.asarray(rows, dtype=np.int64)
+        if self._matrix is not None:
+            return self._matrix[picked]
+        return np.asarray(self.index.reconstruct_batch(picked), dtype=np.float32).reshape(len(picked), self.dimension)
 
 
 def build_store(vectors: np.ndarray, kind: str) -> tuple[FaissStore, dict[str, object]]:
@@ -73,6 +82,17 @@ def load_store(path: Path) -> FaissStore:
         return FaissStore(faiss.read_index(str(path)))
     except RuntimeError as exc:
         raise IndexCorrupt(f"{path} cannot be read: {str(exc).splitlines()[0]}") from None
+
+
+def _stored_vectors(index: faiss.Index) -> np.ndarray | None:
+    """The (n, d) float32 rows a flat index (or an HNSW index's flat storage) holds, as a numpy view; None
+    for an empty index or another kind of storage (read through reconstruct_batch instead)."""
+    flat = faiss.downcast_index(index)
+    storage = faiss.downcast_index(flat.storage) if hasattr(flat, "storage") else flat
+    if not isinstance(storage, faiss.IndexFlat) or storage.ntotal == 0:
+        return None
+    view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d)
+    return np.asarray(view, dtype=np.float32).reshape(storage.ntotal, storage.d)
 
 
 def _prepare_loaded(index: faiss.Index) -> faiss.Index:
