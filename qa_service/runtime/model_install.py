@@ -74,7 +74,7 @@ def second_model_folder(value: str, models_dir: Path) -> tuple[Path, str | None]
     if not (folder / "modules.json").is_file():
         raise ConfigError(
             f"QA_SECOND_MODEL={value!r} is not installed in {models_dir}: run `qa-service install-model {value}` "
-            "(make setup does), or set QA_SECOND_MODEL=off"
+            "(or `make second-model`), or set QA_SECOND_MODEL=off (the default)"
         )
     return folder, model.name
 
