@@ -11,12 +11,16 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa_service.core.errors import ConfigError
 from qa_service.runtime.openvino_session import OpenVinoSession
 from qa_service.runtime.progress import progress as _progress
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
 BULK_MIN_TEXTS = 256  # below this, OpenVINO's import and compile (~0.9 s) would cost more than it saves
@@ -31,8 +35,6 @@ class OnnxEncoder:
     """
 
     def __init__(self, folder: Path, *, threads: int = 1, query_int8: bool = False, bulk: str = "auto") -> None:
-        from tokenizers import Tokenizer
-
         from qa_service.runtime.onnx_export import MODEL_FILE, quantized, read_export
 
         meta = read_export(folder)
@@ -61,9 +63,8 @@ class OnnxEncoder:
         self._query_file = quantized(folder) if query_int8 else None
         self._query = None
         self._counter: Tokenizer | None = None  # built on first count (builds only): ~13 MB a serving worker keeps
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(self.max_seq_length)
-        self._tokenizer.enable_padding()
+        self._tokenizer_file = folder / "tokenizer.json"
+        self._loaded_tokenizer: Tokenizer | None = None  # read on first use: `build-index --if-missing` needs none
 
     def _open(self, model_file: Path):  # noqa: ANN202 - an onnxruntime.InferenceSession
         import onnxruntime as ort
@@ -79,6 +80,19 @@ class OnnxEncoder:
             if self._fp32 is None:
                 self._fp32 = self._open(self._model_file)
             return self._fp32
+
+    @property
+    def _tokenizer(self) -> Tokenizer:
+        """The model's tokenizer, truncating at the model's length and padding a batch to its longest."""
+        with self._lock:
+            if self._loaded_tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self._tokenizer_file))
+                tokenizer.enable_truncation(self.max_seq_length)
+                tokenizer.enable_padding()
+                self._loaded_tokenizer = tokenizer
+            return self._loaded_tokenizer
 
     @property
     def _query_session(self):  # noqa: ANN202 - the int8 session (None: questions go through fp32)
