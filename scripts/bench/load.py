@@ -38,10 +38,14 @@ def wrk_sequence(port: int, qs: list[str], *, peer: bool = False) -> dict:
         else:
             lines = [json.dumps({"question": q}) for q in qs]
         bodies.write_text("".join(line + "\n" for line in lines))
-        script = _script("peer_sequence.lua" if peer else "sequence.lua", tmp)
         proc = subprocess.Popen(
-            ["wrk", "-t1", "-c1", "-d600s", "-s", script, f"http://127.0.0.1:{port}"],
-            env={**os.environ, "QA_BENCH_BODIES": str(bodies), "QA_BENCH_FINISHED": str(finished)},
+            ["wrk", "-t1", "-c1", "-d600s", "-s", _script("sequence.lua", tmp), f"http://127.0.0.1:{port}"],
+            env={
+                **os.environ,
+                "QA_BENCH_BODIES": str(bodies),
+                "QA_BENCH_FINISHED": str(finished),
+                "QA_BENCH_PEER": "1" if peer else "0",
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -56,9 +60,17 @@ def wrk_sequence(port: int, qs: list[str], *, peer: bool = False) -> dict:
 def wrk(port: int, seconds: int, connections: int = 8, *, peer: bool = False) -> dict:
     """New questions from ``connections`` clients for ``seconds`` (``peer``: txtai's GET /search)."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = _script("peer_load.lua" if peer else "load.lua", tmp)
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script, f"http://127.0.0.1:{port}"],
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "-s",
+                _script("load.lua", tmp),
+                f"http://127.0.0.1:{port}",
+            ],
+            env={**os.environ, "QA_BENCH_PEER": "1" if peer else "0"},
             capture_output=True,
             text=True,
             check=True,
