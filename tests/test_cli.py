@@ -106,3 +106,14 @@ def test_build_if_missing_builds_once_then_checks_and_rebuilds_a_damaged_index(t
     rebuilt = _run(["build-index", "--quiet", "--if-missing", "--no-gate"], index)
     assert rebuilt.returncode == 0 and "cannot be served" in rebuilt.stderr and "(live)" in rebuilt.stdout
     assert (index / "CURRENT").read_text().strip() != live
+
+
+def test_qa_index_kind_reaches_the_build(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    out = _run(["build-index", "--quiet", "--no-gate"], index, QA_INDEX_KIND="hnsw")
+    assert out.returncode == 0, out.stderr
+    live = (index / "CURRENT").read_text().strip()
+    manifest = json.loads((index / "versions" / live / "manifest.json").read_text())
+    assert manifest["index"]["kind"] == "hnsw"  # the setting, not "auto"'s choice of exact search for 23 passages
+    answer = _run(["ask", "How long do pimples last after microneedling?"], index)
+    assert answer.returncode == 0 and "a week" in answer.stdout, answer.stderr

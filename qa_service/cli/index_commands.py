@@ -64,6 +64,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         settings.index_dir,
         chunk_tokens=settings.chunk_tokens,
         keep_versions=settings.keep_versions,
+        index_kind=settings.index_kind,
         skipped=skipped,
         progress=not args.quiet,
         gate=gate if not args.no_gate else None,
