@@ -45,7 +45,7 @@ SCALE = 20.0
 
 
 def matrix(loaded: LoadedIndex) -> torch.Tensor:
-    return torch.from_numpy(np.vstack([loaded.vectors.vector(r) for r in range(len(loaded.passages))]))
+    return torch.from_numpy(np.ascontiguousarray(loaded.vectors.vectors(range(len(loaded.passages)))))
 
 
 def embed(model: torch.nn.Module, tokenizer: AutoTokenizer, texts: list[str]) -> torch.Tensor:

@@ -81,7 +81,9 @@ def groups(items: list[Example], loaded: LoadedIndex, retriever: Retriever, nega
             positive = found[0]
         else:
             qvec = retriever.embed_query(item.query.dense_text)[0]
-            positive = max(answers, key=lambda r: float(loaded.vectors.vector(r) @ qvec))
+            listed = list(answers)
+            cosine = dict(zip(listed, (loaded.vectors.vectors(listed) @ qvec).tolist(), strict=True))
+            positive = max(listed, key=cosine.__getitem__)
         wrong = [r for r in ranked if r not in answers]
         hard, rest = wrong[:2], wrong[2:]
         picked = hard + random.sample(rest, min(len(rest), negatives - len(hard)))

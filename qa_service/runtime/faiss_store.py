@@ -34,9 +34,6 @@ class FaissStore:
         scores, rows = self.index.search(queries, min(k, max(self.size, 1)))
         return scores, rows
 
-    def vector(self, row: int) -> np.ndarray:
-        return self.vectors([row])[0]
-
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The stored vectors of ``rows``, (len(rows), d): one copy, not a FAISS call per row."""
         picked = np.asarray(rows, dtype=np.int64)
