@@ -22,9 +22,9 @@ from pathlib import Path
 
 from builds import build_figures, large_corpus
 from choices import choices, measure
-from library import library_build
+from library import SAMPLE, library_build
 from live import Server, one_client
-from load import wrk, wrk_sequence
+from load import failures, wrk, wrk_sequence
 from machine import floor_in_process, floor_ms, machine, pct, plain_batch_in_process
 from paths import ROOT
 from peer import txtai_figures
@@ -122,7 +122,7 @@ def main() -> None:
         "label": "default (one small model: MiniLM int8)",
         "p50": p50,
         "rps": load["rps"],
-        "errors": 0,
+        "errors": failures(lat, load),
         "idle_mb": idle,
         "build_pps": build["build_pps"],
     }
@@ -166,7 +166,7 @@ def main() -> None:
             f"| build at library scale: consumer-health, {library['documents']:,} NIH passages → "
             f"{library['passages']:,} indexed ({library['runtime']}) | {library['seconds']:.1f} s, "
             f"{library['pps']:.0f} passages/s | ÷ plain sentence-transformers batch (2 threads) of every "
-            f"4th of the same passages, {library['plain_sample']:,} ({library['plain_pps']:.0f}/s) = {library['pps'] / library['plain_pps']:.2f} | |"
+            f"{SAMPLE}th of the same passages, {library['plain_sample']:,} ({library['plain_pps']:.0f}/s) = {library['pps'] / library['plain_pps']:.2f} | |"
         )
     lines += choices_table([default_row, *priced], floor, per_core)
     lines += peer_table(peer, p50, load["rps"], make_startup, startup, idle, settings.workers)

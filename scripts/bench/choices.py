@@ -12,7 +12,7 @@ from pathlib import Path
 
 from builds import build_figures
 from live import Server
-from load import wrk, wrk_sequence
+from load import failures, wrk, wrk_sequence
 from paths import ROOT
 from workload import questions
 
@@ -76,7 +76,7 @@ def measure(choice: Choice, settings: Settings, work: Path, seconds: int, count:
         "label": choice.label,
         "p50": lat["p50"],
         "rps": load["rps"],
-        "errors": lat["errors"] + lat["non2xx"] + load["errors"] + load["non2xx"],
+        "errors": failures(lat, load),
         "idle_mb": idle,
         "build_pps": build["build_pps"] if build else None,
     }

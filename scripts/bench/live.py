@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,15 +15,18 @@ import psutil
 from paths import ROOT
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (the OS's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class Server:
     def __init__(
         self, index_dir: Path, var_dir: Path, command: list[str] | None = None, env: dict[str, str] | None = None
     ) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         env = {
             **os.environ,
             "QA_PORT": str(self.port),

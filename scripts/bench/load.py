@@ -27,6 +27,11 @@ def _wrk_summary(out: str, err: str) -> dict:
     return json.loads(out.split("JSON", 1)[1].splitlines()[0])
 
 
+def failures(*summaries: dict) -> int:
+    """Requests that failed (socket errors or a non-2xx status) over wrk summaries."""
+    return sum(s["errors"] + s["non2xx"] for s in summaries)
+
+
 def wrk_sequence(port: int, qs: list[str], *, peer: bool = False) -> dict:
     """Each question once, in order, on one keep-alive connection (wrk, 1 thread, 1 connection): the
     one-client latency without a Python client's own cost in it. Percentiles in ms. ``peer``: asked as

@@ -52,15 +52,20 @@ def floor_ms() -> tuple[float, float]:
     return figures["floor_ms"], figures["torch_batch"]
 
 
-def floor_in_process() -> tuple[float, float]:
-    """Plain sentence-transformers, torch backend, 2 threads, in-process: one short question."""
+def _plain_model():  # noqa: ANN202 - a SentenceTransformer
+    """The design's plain implementation: sentence-transformers with the packaged MiniLM, torch, 2 threads."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     from qa_service.runtime.model_source import default_model_path
 
     torch.set_num_threads(2)
-    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    return SentenceTransformer(str(default_model_path()), device="cpu")
+
+
+def floor_in_process() -> tuple[float, float]:
+    """The plain implementation in-process: one short question (ms, median), and its batch rate."""
+    model = _plain_model()
     qs = questions(230, seed=1)
     for q in qs[:30]:
         model.encode([q])
@@ -77,15 +82,9 @@ def floor_in_process() -> tuple[float, float]:
 
 
 def plain_batch_in_process(listed: str) -> float:
-    """Plain sentence-transformers (torch, 2 threads) batch-encoding the texts of a JSON list: passages/s."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    from qa_service.runtime.model_source import default_model_path
-
-    torch.set_num_threads(2)
+    """The plain implementation batch-encoding the texts of a JSON list: passages/s."""
     texts = json.loads(Path(listed).read_text())
-    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    model = _plain_model()
     model.encode(texts[:64], batch_size=32)  # warm
     started = time.perf_counter()
     model.encode(texts, batch_size=32)

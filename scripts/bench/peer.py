@@ -7,25 +7,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import psutil
-from load import wrk, wrk_sequence
+from live import free_port
+from load import failures, wrk, wrk_sequence
 from paths import ROOT
 from workload import questions
 
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
 HERE = Path(__file__).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _offline() -> dict[str, str]:
@@ -56,7 +50,7 @@ def txtai_figures(passages: Path, model: Path, work: Path, workers: int, seconds
     config = work / "txtai.yml"
     # `path`: the saved index, loaded read-only; `embeddings`: what turns the search routes on
     config.write_text(f"path: {index}\nwritable: false\nembeddings:\n  path: {model}\n  content: true\n")
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(PEER_PYTHON), "-m", "uvicorn", "txtai.api:app", "--host", "127.0.0.1", "--port", str(port)]
@@ -82,7 +76,7 @@ def txtai_figures(passages: Path, model: Path, work: Path, workers: int, seconds
         "startup_s": startup,
         "p50": lat["p50"],
         "rps": load["rps"],
-        "errors": lat["errors"] + lat["non2xx"] + load["errors"] + load["non2xx"],
+        "errors": failures(lat, load),
         "worker_mb": memory[-workers:],
     }
 
