@@ -14,6 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.child_processes import dies_with_parent
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -77,6 +79,7 @@ class LiveServer(Client):
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=dies_with_parent(signal.SIGINT),  # gunicorn's quick shutdown: the master stops its workers
         )
         return self.wait_for_workers(0, timeout)
 
