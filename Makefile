@@ -67,7 +67,7 @@ build-index: setup
 	$(BIN)/qa-service build-index
 
 eval: setup
-	$(BIN)/qa-service eval --set content/gate_questions.jsonl
+	$(BIN)/qa-service eval
 
 # What docs/ARCHITECTURE.md promises: ruff's lint and format, mypy (strict on core/).
 lint: setup

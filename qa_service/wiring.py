@@ -82,7 +82,8 @@ def make_query_log(settings: Settings) -> QueryLog | None:
     """The query log, or None when disabled or unavailable (it must never keep a worker from answering)."""
     if not settings.query_log:
         return None
-    from qa_service.runtime.log_store import LogStoreError, open_log_store
+    from qa_service.runtime.log_store import LogStoreError
+    from qa_service.runtime.log_stores import open_log_store
     from qa_service.runtime.query_log import QueryLog
 
     try:

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa_service.core.answer import answer_question  # noqa: E402
-from qa_service.core.evaluation import evaluate, load_set  # noqa: E402
+from qa_service.core.evaluation import evaluate  # noqa: E402
+from qa_service.core.question_sets import load_set  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
 from qa_service.runtime.index_load import load_current  # noqa: E402
 from qa_service.runtime.onnx_encoder import OnnxEncoder  # noqa: E402

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# The clinic's content/ (and its gate questions) is the clinic's, not the tests': the suite uses its own
-# copy of the default content, and a test that wants a gate names its own set (QA_GATE_SET or --gate-set).
-os.environ["QA_CONTENT_DIR"] = str(Path(__file__).resolve().parent / "data" / "content")
+# The clinic's content/ (and its gate questions) is the clinic's, not the tests': the suite runs on a folder
+# of its own made from the package's defaults (the one copy, qa_service/core/data/), and a test that wants
+# a gate names its own set (QA_GATE_SET or --gate-set).
+CONTENT = Path(tempfile.mkdtemp(prefix="qa-test-content-")) / "content"
+os.environ["QA_CONTENT_DIR"] = str(CONTENT)
 os.environ["QA_GATE_SET"] = "none"
 
+from qa_service.core.content import default_files  # noqa: E402
 from qa_service.core.documents import load_documents  # noqa: E402
 from qa_service.core.encoder import Encoder  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
@@ -31,6 +35,16 @@ DOCUMENTS = DATA / "documents"  # the fixture corpus: a copy of the clinic's fir
 ARTICLES = DATA / "articles"  # short articles of our own writing, added by the multi-article tests
 ARTICLE = DOCUMENTS / "pimples-after-microneedling.md"
 DEV_SET = DATA / "dev_questions.jsonl"
+
+CONTENT.mkdir()
+for _name, _text in default_files().items():
+    (CONTENT / _name).write_text(_text, "utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_the_content_folder() -> Iterator[None]:
+    yield
+    shutil.rmtree(CONTENT.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

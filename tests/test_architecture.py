@@ -30,53 +30,42 @@ def _modules() -> dict[str, Path]:
     }
 
 
-def _imports(path: Path, *, module_level_only: bool) -> set[str]:
-    """Modules a file imports; with ``module_level_only``, only what runs at import (no TYPE_CHECKING, no
-    imports inside functions)."""
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports: at module level, inside functions and under TYPE_CHECKING alike
+    (a deferred import is still a dependency); relative imports resolved against the file's package."""
     tree = ast.parse(path.read_text("utf-8"))
-    nodes: list[ast.AST] = []
-    if module_level_only:
-        for node in tree.body:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
-            nodes.extend(ast.walk(node) if not isinstance(node, ast.FunctionDef | ast.ClassDef) else [])
-    else:
-        nodes = list(ast.walk(tree))
+    package = ".".join(path.relative_to(PROJECT_ROOT).parent.parts)
     found = set()
-    for node in nodes:
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
     return found
 
 
 def test_the_core_imports_no_io_process_or_web_machinery() -> None:
     offenders = {
-        name: sorted(m for m in _imports(path, module_level_only=False) if m.split(".")[0] in FORBIDDEN_IN_CORE)
+        name: sorted(m for m in _imports(path) if m.split(".")[0] in FORBIDDEN_IN_CORE)
         for name, path in _modules().items()
         if name == "qa_service.core" or name.startswith("qa_service.core.")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
     core = [n for n in _modules() if n.startswith("qa_service.core.")]
     outward = {
-        n: [
-            m
-            for m in _imports(_modules()[n], module_level_only=False)
-            if m.startswith("qa_service.") and not m.startswith("qa_service.core")
-        ]
+        n: [m for m in _imports(_modules()[n]) if m.startswith("qa_service.") and not m.startswith("qa_service.core")]
         for n in core
     }
     assert {k: v for k, v in outward.items() if v} == {}, "core/ depends on nothing outside core/"
 
 
 def test_no_import_cycles_between_modules() -> None:
+    """Counting every import: one inside a function or under TYPE_CHECKING still ties two modules."""
     modules = _modules()
-    graph = {
-        name: {m for m in _imports(path, module_level_only=True) if m in modules and m != name}
-        for name, path in modules.items()
-    }
+    graph = {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
     state: dict[str, int] = {}
     cycles: list[list[str]] = []
 

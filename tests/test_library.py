@@ -21,10 +21,9 @@ from qa_service.runtime.engine import Engine
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_current
 from qa_service.settings import Settings
-from tests.conftest import DATA, DOCUMENTS
+from tests.conftest import CONTENT, DATA, DOCUMENTS
 
 LIBRARY = DATA / "library"
-CONTENT = DATA / "content"
 CLUTTER = ("cookie", "Accept all", "save 20%", "GLOW20", "newsletter", "All rights reserved", "Follow us", "Our team")
 PAGE_URL = "https://clinic.example/treatments/chemical-peel-aftercare"
 
@@ -214,8 +213,8 @@ def test_inspect_shows_passages_and_what_was_left_out() -> None:
 def test_the_gate_counts_a_french_passage_for_its_english_gold_phrase(library_retriever: Retriever) -> None:
     """Gate questions are labelled once, in the original's words; with the translation in the library, a
     French question answered by the French passage still counts as found."""
-    from qa_service.core.evaluation import load_set
     from qa_service.core.quality_gate import GatePolicy, gate_problems, score_retriever
+    from qa_service.core.question_sets import load_set
     from tests.conftest import DEV_SET
 
     slices = score_retriever(library_retriever, load_set(DEV_SET), min_confidence=0.5)

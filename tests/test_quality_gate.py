@@ -6,8 +6,9 @@ stricter recall floor than the production default.
 
 from __future__ import annotations
 
-from qa_service.core.evaluation import format_table, load_set
+from qa_service.core.evaluation import format_table
 from qa_service.core.quality_gate import GatePolicy, gate_problems, score_retriever
+from qa_service.core.question_sets import load_set
 from qa_service.core.retrieval import Retriever
 from qa_service.settings import Settings
 from tests.conftest import DEV_SET

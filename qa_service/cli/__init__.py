@@ -41,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the API response")
     a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
     e = sub.add_parser("eval", help="score the live index on a labelled question set")
-    e.add_argument("--set", required=True, help="JSONL file like tests/data/dev_questions.jsonl")
+    e.add_argument(
+        "--set", help="JSONL file like tests/data/dev_questions.jsonl (default: the content folder's gate set)"
+    )
     e.add_argument("--mode", choices=MODES, help="default QA_RETRIEVAL_MODE")
     e.add_argument("--fusion", choices=FUSIONS, help="default QA_FUSION")
     benchmark_command.add_parser(sub)

@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.benchmark import clinic_benchmark, load_beir
     from qa_service.core.documents import load_documents
-    from qa_service.core.evaluation import load_set
+    from qa_service.core.question_sets import load_set
     from qa_service.core.tuning import Tuning
     from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service
     from qa_service.runtime.index_build import build_index

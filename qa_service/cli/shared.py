@@ -25,8 +25,8 @@ def local_retriever(settings: Settings, retrieval: Tuning | None = None) -> Retr
 
 
 def score(retriever: Retriever, path: Path, settings: Settings) -> dict[str, Scores]:
-    from qa_service.core.evaluation import load_set
     from qa_service.core.quality_gate import score_retriever
+    from qa_service.core.question_sets import load_set
 
     return score_retriever(
         retriever, load_set(path), min_confidence=settings.min_confidence, max_chars=settings.max_question_chars

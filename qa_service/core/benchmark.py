@@ -17,7 +17,7 @@ from pathlib import Path
 import pytrec_eval
 
 from qa_service.core.chunking import Passage
-from qa_service.core.evaluation import Item
+from qa_service.core.question_sets import Item
 
 SPLITS = ("all", "tune", "check")
 MEASURES = ("mrr@10", "hit@5", "recall@5", "ndcg@10")

@@ -21,8 +21,8 @@ import yaml
 from qa_service.core import yaml_loader
 from qa_service.core.chunking import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
-from qa_service.core.evaluation import SetLineError, parse_set
 from qa_service.core.query import Lexicon, parse_lexicon
+from qa_service.core.question_sets import SetLineError, parse_set
 from qa_service.core.safety import Rules, parse_rules
 
 LEXICON, RULES, BOILERPLATE, TEXTS, GATE = (

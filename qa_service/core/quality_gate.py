@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa_service.core.answer import AnswerPassage, answer_question
-from qa_service.core.evaluation import Item, Scores, evaluate
+from qa_service.core.evaluation import Scores, evaluate
+from qa_service.core.question_sets import Item
 from qa_service.core.retrieval import Retriever
 
 

@@ -16,8 +16,8 @@ from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appeara
 from qa_service.core.chunking import CHUNKER_VERSION
 from qa_service.core.documents import Document, load_documents, parse_document
 from qa_service.core.encoder import Encoder, searched_dimension
-from qa_service.core.evaluation import load_set
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.question_sets import load_set
 from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning

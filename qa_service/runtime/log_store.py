@@ -1,14 +1,13 @@
 """Where the query log keeps its rows: one small interface, SQLite by default, PostgreSQL for replicas.
 
 SQL is written once, with ``?`` placeholders and portable types; each store owns its connection
-handling and schema. ``QA_DATABASE_URL`` chooses PostgreSQL (``log_store_postgres``); otherwise a SQLite
-file in ``QA_VAR_DIR``.
+handling and schema. ``log_stores.py`` chooses one: ``QA_DATABASE_URL`` names PostgreSQL
+(``log_store_postgres``); otherwise a SQLite file in ``QA_VAR_DIR``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -30,14 +29,3 @@ class LogStore(Protocol):
         ...
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-
-def open_log_store(database_url: str, var_dir: Path) -> LogStore:
-    """PostgreSQL when ``database_url`` names it, else the embedded SQLite file."""
-    if database_url:
-        from qa_service.runtime.log_store_postgres import PostgresLogStore
-
-        return PostgresLogStore(database_url)
-    from qa_service.runtime.log_store_sqlite import SqliteLogStore
-
-    return SqliteLogStore(var_dir / "analytics.sqlite3")

@@ -27,7 +27,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from qa_service.settings import Settings
-from qa_service.web.staff import is_staff
+from qa_service.web.staff_session import is_staff
 
 log = logging.getLogger(__name__)
 

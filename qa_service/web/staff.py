@@ -1,4 +1,5 @@
-"""Who is staff: a request carrying the admin token. One check, for the admin routes and the rate limits."""
+"""The admin token: whether a request carries it. A signed-in console session is the other way to be staff
+(``staff_session.is_staff``)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,3 @@ def is_admin_token(supplied: str) -> bool:
 def has_token() -> bool:
     """True when the request carries the admin token as a bearer token."""
     return is_admin_token(bearer_token())
-
-
-def is_staff() -> bool:
-    """The admin token, or a signed-in console session (whose changes also need its CSRF token)."""
-    if has_token():
-        return True
-    from qa_service.web.staff_session import session_id
-
-    return session_id() is not None

@@ -19,6 +19,7 @@ from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from qa_service.runtime.log_store import LogStore, LogStoreError
+from qa_service.web.staff import has_token
 
 COOKIE = "qa_staff"
 MAX_AGE = 8 * 3600  # a working day; then sign in again
@@ -80,7 +81,6 @@ def refusal() -> Response | None:
     """Why a staff route refuses this request (401 without credentials, 403 for a change without the
     session's CSRF token), or None when it may go on. The one check of the admin and console routes."""
     from qa_service.web.errors import problem
-    from qa_service.web.staff import has_token
 
     if has_token():
         return None
@@ -124,3 +124,9 @@ def end(response: Response, sid: str) -> None:
         except LogStoreError:
             pass  # the cookie still goes; the session ends at its expiry at the latest
     response.delete_cookie(COOKIE, path="/admin", httponly=True, secure=request.is_secure, samesite="Strict")
+
+
+def is_staff() -> bool:
+    """The admin token, or a signed-in console session (whose changes also need its CSRF token): one check,
+    for the rate limits."""
+    return has_token() or session_id() is not None

@@ -8,19 +8,8 @@ version stores, and what every passage's offsets point into.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Extracted:
-    """What a reader found: the article as Markdown text, and what the source says about itself."""
-
-    text: str
-    title: str | None = None
-    url: str | None = None
-    language: str | None = None
-    dropped: tuple[str, ...] = ()  # what was left out and why, for `qa-service inspect`
-
+from qa_service.core.readers.extracted import Extracted
 
 Extractor = Callable[[bytes], Extracted]
 

@@ -8,7 +8,7 @@ import re
 import lxml.html
 import trafilatura
 
-from qa_service.core.readers import Extracted
+from qa_service.core.readers.extracted import Extracted
 
 # Elements a page builder names after what they are: never patient education. trafilatura drops most site
 # furniture by itself; these are the ones it keeps when they sit inside the article.

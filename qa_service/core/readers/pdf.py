@@ -10,7 +10,7 @@ import re
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from qa_service.core.readers import Extracted
+from qa_service.core.readers.extracted import Extracted
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·\-–—*]|\d{1,2}[.)])\s+")
 
