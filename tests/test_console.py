@@ -250,11 +250,13 @@ def test_a_rebuild_the_gate_refuses_says_why_and_the_live_version_stays(
     assert client.post("/admin/rebuild", data={"csrf_token": csrf}).status_code == 303  # type: ignore[attr-defined]
     status = console_build.read_status(clinic.settings)
     give_up = time.monotonic() + 600  # a hung child fails the test instead of hanging the suite
-    while status is not None and status["state"] == "running" and time.monotonic() < give_up:
+    while status is not None and status.state == "running" and time.monotonic() < give_up:
         time.sleep(0.2)  # the child process reports when it ends; the test waits for that, not a fixed time
         status = console_build.read_status(clinic.settings)
-    assert status is not None and status["state"] == "refused", status
-    assert "quality gate refused" in status["output"]
+    assert status is not None and status.state == "refused", status
+    assert status.outcome is not None and status.outcome.gate is not None  # the typed outcome, not output text
+    assert "quality gate refused" in status.message and status.outcome.gate.problems
+    assert "recall@3" in status.outcome.gate.table
     assert engine.retriever.version == live
     page = client.get("/admin/?lang=en").get_data(as_text=True)  # type: ignore[attr-defined]
     assert "The quality gate refused the last build" in page and "quality gate refused the new index" in page

@@ -33,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="switch even when the quality gate fails")
     b.add_argument("--no-gate", action="store_true", help="skip the quality gate")
     b.add_argument("--gate-set", help="question set for the quality gate (default QA_GATE_SET)")
+    b.add_argument(
+        "--outcome", metavar="FILE", help="also write the typed outcome there as JSON (the console's rebuild)"
+    )
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     a = sub.add_parser("ask", help="ask a question (locally, or a running server with --url)")
     a.add_argument("question")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_service import wiring
-from qa_service.cli.shared import encoder, score
+from qa_service.cli.shared import encoder
 from qa_service.core.errors import QAError
 from qa_service.settings import Settings
 
@@ -21,71 +21,30 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     model = encoder(settings)
     if args.if_missing and _usable(settings, model):
         return 0
-    from qa_service.core.documents import load_documents
-    from qa_service.core.errors import BuildError
-    from qa_service.core.evaluation import format_table
-    from qa_service.core.quality_gate import GatePolicy, gate_problems
-    from qa_service.core.retrieval import Retriever
-    from qa_service.runtime.index_build import build_index
-    from qa_service.runtime.index_load import load_version
+    from qa_service.runtime.build_service import BuildRequest, run_build
 
-    documents, skipped = load_documents(settings.documents_dir)
-    for s in skipped:
-        print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
-    from qa_service.core.content import GATE
-    from qa_service.runtime.content_dir import load_content_dir
-
-    content_files, content = load_content_dir(settings.content_dir)  # validated before any work
-    gate_set = args.gate_set or settings.gate_set
-    gate_path = None if gate_set == "none" else Path(gate_set) if gate_set else settings.content_dir / GATE
-    if gate_path is not None and not gate_path.is_file() and not args.no_gate:
-        print(f"warning: no quality gate: {gate_path} does not exist (QA_GATE_SET)", file=sys.stderr)
-
-    def gate(folder: Path) -> None:
-        if gate_path is None or not gate_path.is_file():
-            return
-        loaded = load_version(settings.index_dir, folder.name, model)
-        served = Retriever(loaded, model, wiring.tuning(settings), reranker=wiring.load_reranker(settings))
-        figures = score(served, gate_path, settings)
-        print(f"quality gate ({gate_path}):\n{format_table(figures)}")
-        problems = gate_problems(figures["all"], GatePolicy(min_recall_at_3=settings.gate_min_recall_at_3))
-        if problems and not args.force:
-            raise BuildError(
-                "quality gate refused the new index: "
-                + "; ".join(problems)
-                + " (the live index is unchanged; --force overrides)"
-            )
-        if problems:
-            print("quality gate failed (" + "; ".join(problems) + ") but --force was given: switching anyway")
-
-    report = build_index(
-        documents,
-        model,
-        settings.index_dir,
-        chunk_tokens=settings.chunk_tokens,
-        keep_versions=settings.keep_versions,
-        index_kind=settings.index_kind,
-        skipped=skipped,
-        progress=not args.quiet,
-        gate=gate if not args.no_gate else None,
+    request = BuildRequest(
+        gate_set=args.gate_set or "",
+        gate=not args.no_gate,
+        force=args.force,
         switch=not args.dry_run,
-        content_files=content_files,
+        progress=not args.quiet,
     )
-
-    def names(items: list[str]) -> str:
-        return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "") if items else "none"
-
-    for s in report.skipped[len(skipped) :]:
-        print(f"warning: skipped {s.path}: {s.reason}", file=sys.stderr)
-    for line in report.warnings:
+    outcome = run_build(
+        settings, model, request, tuning=wiring.tuning(settings), reranker=wiring.load_reranker(settings)
+    )
+    if args.outcome:  # the console's child: the typed outcome, for the worker that started it
+        Path(args.outcome).write_text(outcome.to_json(), "utf-8")
+    for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
-    print(f"documents added: {names(report.added)}; changed: {names(report.changed)}; removed: {names(report.removed)}")
-    print(f"passages embedded: {report.embedded}, reused from cache: {report.reused}")
-    state = "live" if report.switched else "built, not switched (--dry-run)"
-    print(
-        f"indexed {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s; "
-        f"version {report.version} ({state}); {len(report.skipped)} skipped; content {content.fingerprint}"
-    )
+    if outcome.gate is not None:
+        print(f"quality gate ({outcome.gate.question_set}):\n{outcome.gate.table}")
+        if outcome.gate.forced:
+            print(f"quality gate failed ({'; '.join(outcome.gate.problems)}) but --force was given: switching anyway")
+    if outcome.state in ("refused", "failed"):
+        print(f"error: {outcome.message}", file=sys.stderr)
+        return 2
+    print(outcome.message)
     return 0
 
 

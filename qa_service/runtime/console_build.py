@@ -1,13 +1,16 @@
-"""Rebuilding from the staff console: the same `qa-service build-index` staff run by hand, quality gate
-included, in a child process, with its outcome in a status file every worker (and replica on the same
-disk) reads.
+"""Rebuilding from the staff console: the one build (``build_service.run_build``) that staff run by hand
+as `qa-service build-index`, quality gate included, in a child process, with its typed outcome in a status
+file every worker (and replica on the same disk) reads.
 
-A build the gate refuses leaves the live version as it was; the page shows why from the command's output.
-Only one build runs at a time: the index's own build lock enforces it, and the status file says so first.
+A build the gate refuses leaves the live version as it was; the page shows why from the outcome's reasons
+and figures. Only one build runs at a time: the index's own build lock enforces it, and the status file
+says so first. The child is the same command because a build is heavy: a crash or a memory peak in it
+never takes a serving worker with it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -15,22 +18,59 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
+from qa_service.runtime.build_service import BuildOutcome
 from qa_service.settings import Settings
 
 TIMEOUT = 3600.0
+ConsoleBuildState = Literal["running", "live", "built", "refused", "failed"]
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """The last console build: running, or how it ended (its outcome), with its times."""
+
+    state: ConsoleBuildState
+    pid: int
+    started: float
+    finished: float | None = None
+    outcome: BuildOutcome | None = None  # None while running, or when the child died without one
+    detail: str = ""  # the child's last output when it ended without an outcome (a crash, a kill)
+
+    @property
+    def message(self) -> str:
+        return self.outcome.message if self.outcome else self.detail
+
+    def to_json(self) -> str:
+        data = dataclasses.asdict(self)
+        data["outcome"] = json.loads(self.outcome.to_json()) if self.outcome else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> BuildStatus:
+        data = json.loads(text)
+        outcome = data.get("outcome")
+        return cls(
+            state=data["state"],
+            pid=int(data["pid"]),
+            started=float(data["started"]),
+            finished=data.get("finished"),
+            outcome=BuildOutcome.from_json(json.dumps(outcome)) if outcome else None,
+            detail=data.get("detail", ""),
+        )
 
 
 def status_file(settings: Settings) -> Path:
     return settings.var_dir / "console" / "build.json"
 
 
-def _write(path: Path, status: dict[str, Any]) -> None:
+def _write(path: Path, status: BuildStatus) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(status, ensure_ascii=False), "utf-8")
+    tmp.write_text(status.to_json(), "utf-8")
     os.replace(tmp, path)
 
 
@@ -44,34 +84,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def read_status(settings: Settings) -> dict[str, Any] | None:
-    """The last console build: state running / live / refused / failed, times, the command's output."""
+def read_status(settings: Settings) -> BuildStatus | None:
+    """The last console build, or None when there was none (or its file is unreadable)."""
     try:
-        status: dict[str, Any] = json.loads(status_file(settings).read_text("utf-8"))
-    except (OSError, ValueError):
+        status = BuildStatus.from_json(status_file(settings).read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if status.get("state") == "running" and not _alive(int(status.get("pid", 0))):
-        status["state"] = "failed"
-        status["output"] = (status.get("output") or "") + "\nthe build process ended without a result"
+    if status.state == "running" and not _alive(status.pid):
+        return dataclasses.replace(status, state="failed", detail="the build process ended without a result")
     return status
 
 
 def start_build(settings: Settings, on_done: Callable[[], None]) -> bool:
     """Start a build unless one is running; ``on_done`` runs in this process when it ends (a reload)."""
     current = read_status(settings)
-    if current is not None and current.get("state") == "running":
+    if current is not None and current.state == "running":
         return False
+    path = status_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    outcome_file = path.with_name(f"outcome.{os.getpid()}.json")
+    outcome_file.unlink(missing_ok=True)
     env = {**os.environ, **settings.to_env()}
     child = subprocess.Popen(  # noqa: S603 - our own CLI, no shell
-        [sys.executable, "-m", "qa_service.cli", "build-index", "--quiet"],
+        [sys.executable, "-m", "qa_service.cli", "build-index", "--quiet", "--outcome", str(outcome_file)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     started = time.time()
-    path = status_file(settings)
-    _write(path, {"state": "running", "pid": child.pid, "started": started, "output": ""})
+    _write(path, BuildStatus("running", child.pid, started))
 
     def wait() -> None:
         try:
@@ -80,12 +122,13 @@ def start_build(settings: Settings, on_done: Callable[[], None]) -> bool:
             child.kill()
             output, _ = child.communicate()
             output += f"\nstopped after {TIMEOUT:.0f} s"
-        refused = "quality gate refused" in output
-        state = "live" if child.returncode == 0 else "refused" if refused else "failed"
-        _write(
-            path,
-            {"state": state, "pid": child.pid, "started": started, "finished": time.time(), "output": output[-6000:]},
-        )
+        try:
+            outcome: BuildOutcome | None = BuildOutcome.from_json(outcome_file.read_text("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            outcome = None
+        outcome_file.unlink(missing_ok=True)
+        state: ConsoleBuildState = outcome.state if outcome else "failed"
+        _write(path, BuildStatus(state, child.pid, started, time.time(), outcome, "" if outcome else output[-6000:]))
         on_done()
 
     threading.Thread(target=wait, name="qa-console-build", daemon=True).start()
