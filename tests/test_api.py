@@ -11,6 +11,7 @@ from qa_service.core.encoder import Encoder
 from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web import create_app
+from qa_service.web.app_state import state_of
 from tests.conftest import ARTICLE
 
 DISCLAIMERS = default_content().texts.disclaimer
@@ -140,5 +141,5 @@ def test_without_an_index_the_service_starts_but_is_not_ready(tmp_path: Path, en
 
 def test_cache_sizes_come_from_the_settings(index_dir: Path, tmp_path: Path) -> None:
     settings = Settings.from_env({}, index_dir=index_dir, var_dir=tmp_path, query_cache_size=7, answer_cache_size=0)
-    engine = create_app(settings).extensions["qa_engine"]
+    engine = state_of(create_app(settings)).engine
     assert engine.query_embeddings.size == 7 and engine.answers.size == 0

@@ -25,6 +25,7 @@ from qa_service.runtime.engine import Engine
 from qa_service.runtime.index_build import build_index
 from qa_service.settings import Settings
 from qa_service.web import create_app
+from qa_service.web.app_state import state_of
 from tests.conftest import ADMIN_TOKEN, ARTICLES, DOCUMENTS
 
 PARAPHRASES = (
@@ -74,7 +75,7 @@ class Clinic:
             content_files=files,
         )
         if hasattr(self, "app"):
-            self.app.extensions["qa_engine"].refresh(force=True)
+            state_of(self.app).engine.refresh(force=True)
 
 
 @pytest.fixture()
@@ -171,7 +172,7 @@ def test_a_deleted_question_leaves_the_log_and_the_deletion_is_logged_without_te
     clinic.app.test_client().post("/api/v1/ask", json={"question": PARAPHRASES[0]})
     done = client.post("/admin/questions/delete", data={"csrf_token": csrf, "question": PARAPHRASES[0]})  # type: ignore[attr-defined]
     assert "deleted%3A1" in done.headers["Location"]
-    store = clinic.app.extensions["qa_query_log"].store
+    store = state_of(clinic.app).query_log.store
     assert store.rows("SELECT COUNT(*) FROM queries")[0][0] == 0
     assert store.rows("SELECT rows, reason FROM deletions") == [(1, "deleted by staff")]
     columns = [row[1] for row in store.rows("PRAGMA table_info(deletions)")]
@@ -241,7 +242,7 @@ def test_a_rebuild_the_gate_refuses_says_why_and_the_live_version_stays(
     staff: tuple[object, str], clinic: Clinic
 ) -> None:
     client, csrf = staff
-    engine = clinic.app.extensions["qa_engine"]
+    engine = state_of(clinic.app).engine
     live = engine.retriever.version
     impossible = {"id": "x1", "kind": "answerable", "lang": "en", "question": "What is the clinic's fax number?"}
     (clinic.root / "content" / "gate_questions.jsonl").write_text(

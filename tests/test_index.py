@@ -12,6 +12,7 @@ from qa_service.core.answer import answer_question
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.manifest import Manifest
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_files import (
@@ -22,6 +23,7 @@ from qa_service.runtime.index_files import (
     WORDS,
     list_versions,
     read_current,
+    read_manifest,
     versions_dir,
 )
 from qa_service.runtime.index_load import load_current
@@ -68,6 +70,22 @@ def test_damaged_vectors_are_refused(copy_of_index: Path, encoder: Encoder) -> N
 def test_missing_passages_file_is_refused(copy_of_index: Path, encoder: Encoder) -> None:
     (_live_folder(copy_of_index) / PASSAGES).unlink()
     with pytest.raises(IndexCorrupt, match="missing"):
+        load_current(copy_of_index, encoder)
+
+
+def test_the_typed_manifest_reads_and_writes_the_same_json(index_dir: Path) -> None:
+    written = json.loads((_live_folder(index_dir) / MANIFEST).read_text())
+    typed = read_manifest(_live_folder(index_dir))
+    assert typed.to_dict() == written and Manifest.from_dict(written) == typed
+    assert typed.documents[0].checksum == written["documents"][0]["checksum"] and typed.index.kind == "flat"
+
+
+def test_a_manifest_missing_a_field_is_a_damaged_index_named_by_its_file(copy_of_index: Path, encoder: Encoder) -> None:
+    path = _live_folder(copy_of_index) / MANIFEST
+    manifest = json.loads(path.read_text())
+    del manifest["passage_count"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match="manifest.json is missing or has a malformed field.*passage_count"):
         load_current(copy_of_index, encoder)
 
 

@@ -181,7 +181,7 @@ def test_old_entries_are_deleted_after_the_retention_period(tmp_path: Path) -> N
     db.execute("UPDATE queries SET ts = ts - 91 * 86400")
     store.record_query(_answer("new", answered=True))
     assert store.purge() == 1
-    assert [q["question"] for q in store.stats()["top_questions"]] == ["new"]
+    assert [q.question for q in store.stats().top_questions] == ["new"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -73,7 +73,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     if version is None:
         print(f"no index in {settings.index_dir}; run `qa-service build-index`")
         return 1
-    manifest = read_manifest(versions_dir(settings.index_dir) / version)
+    manifest = read_manifest(versions_dir(settings.index_dir) / version).to_dict()
     print(
         json.dumps(
             {
@@ -94,11 +94,8 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
     for version in reversed(list_versions(settings.index_dir)):
         try:
             m = read_manifest(versions_dir(settings.index_dir) / version)
-            content = (m.get("content") or {}).get("fingerprint", "defaults (built before content was versioned)")
-            detail = (
-                f"built {m['built_at']}  {len(m['documents'])} documents  {m['passage_count']} passages  "
-                f"content {content}"
-            )
+            content = m.content.fingerprint if m.content else "defaults (built before content was versioned)"
+            detail = f"built {m.built_at}  {len(m.documents)} documents  {m.passage_count} passages  content {content}"
         except QAError as exc:
             detail = f"unreadable: {exc}"
         print(f"{'*' if version == live else ' '} {version}  {detail}")

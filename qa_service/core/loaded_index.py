@@ -7,11 +7,11 @@ the core only receives this value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from qa_service.core.chunking import Passage
 from qa_service.core.content import Content
 from qa_service.core.lexical import LexicalIndex
+from qa_service.core.manifest import Manifest
 from qa_service.core.vector_store import VectorStore
 
 
@@ -20,7 +20,7 @@ class LoadedIndex:
     """A verified index version in memory: what the retriever searches."""
 
     version: str
-    manifest: dict[str, Any]
+    manifest: Manifest
     passages: list[Passage]
     vectors: VectorStore
     lexical: LexicalIndex | None = None  # saved with the version; None: the Retriever builds it

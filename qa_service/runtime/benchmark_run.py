@@ -54,9 +54,9 @@ def corpus_index(bench: Benchmark, encoder: Encoder, work: Path, chunk_tokens: i
     live = read_current(work)
     if live is not None:
         manifest = read_manifest(versions_dir(work) / live)
-        same_chunker = manifest["chunker"]["version"] == CHUNKER_VERSION
-        same_model = manifest["model"].get("fingerprint") == encoder.fingerprint
-        if same_chunker and same_model and sorted(d["checksum"] for d in manifest["documents"]) == wanted:
+        same_chunker = manifest.chunker.version == CHUNKER_VERSION
+        same_model = manifest.model.fingerprint == encoder.fingerprint
+        if same_chunker and same_model and sorted(d.checksum for d in manifest.documents) == wanted:
             return load_version(work, live, encoder)
     report = build_index(documents, encoder, work, chunk_tokens=chunk_tokens, keep_versions=1, progress=True)
     return load_version(work, report.version, encoder)

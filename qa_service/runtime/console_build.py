@@ -95,7 +95,7 @@ def read_status(settings: Settings) -> BuildStatus | None:
     return status
 
 
-def start_build(settings: Settings, on_done: Callable[[], None]) -> bool:
+def start_build(settings: Settings, on_done: Callable[[], object]) -> bool:
     """Start a build unless one is running; ``on_done`` runs in this process when it ends (a reload)."""
     current = read_status(settings)
     if current is not None and current.state == "running":

@@ -13,6 +13,7 @@ import faiss
 import numpy as np
 
 from qa_service.core.errors import IndexCorrupt
+from qa_service.core.manifest import IndexRecord
 from qa_service.core.vector_store import choose_kind
 
 HNSW_M = 32
@@ -42,7 +43,7 @@ class FaissStore:
         return np.asarray(self.index.reconstruct_batch(picked), dtype=np.float32).reshape(len(picked), self.dimension)
 
 
-def build_store(vectors: np.ndarray, kind: str) -> tuple[FaissStore, dict[str, object]]:
+def build_store(vectors: np.ndarray, kind: str) -> tuple[FaissStore, IndexRecord]:
     """A store over normalised vectors (inner product = cosine); returns it and its manifest entry."""
     dim = vectors.shape[1]
     chosen = choose_kind(kind, len(vectors))
@@ -51,18 +52,13 @@ def build_store(vectors: np.ndarray, kind: str) -> tuple[FaissStore, dict[str, o
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
-        params: dict[str, object] = {
-            "kind": "hnsw",
-            "M": HNSW_M,
-            "efConstruction": HNSW_EF_CONSTRUCTION,
-            "efSearch": HNSW_EF_SEARCH,
-        }
+        record = IndexRecord("hnsw", {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH})
     else:
         index = faiss.IndexFlatIP(dim)
-        params = {"kind": "flat"}
+        record = IndexRecord("flat")
     if len(vectors):
         index.add(vectors)
-    return FaissStore(index), params
+    return FaissStore(index), record
 
 
 def save_store(store: FaissStore, path: Path) -> None:

@@ -6,6 +6,7 @@ renamed when complete, checked by the quality gate, and only then named by ``CUR
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,7 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,12 +25,20 @@ from qa_service.core.documents import Document, Skipped
 from qa_service.core.encoder import Encoder
 from qa_service.core.errors import BuildError, IndexCorrupt
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+from qa_service.core.manifest import (
+    ChunkerRecord,
+    ContentRecord,
+    DocumentRecord,
+    EncoderRecord,
+    IndexRecord,
+    Manifest,
+    ModelRecord,
+)
 from qa_service.core.translations import link_translations
 from qa_service.runtime.embedding_cache import EmbeddingCache
 from qa_service.runtime.faiss_store import build_store, save_store
 from qa_service.runtime.index_files import (
     CONTENT,
-    FORMAT_VERSION,
     LEXICAL,
     MANIFEST,
     PASSAGES,
@@ -77,14 +85,14 @@ def _new_version_id(documents: list[Document]) -> str:
 
 def _write_version(
     folder: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     documents: list[Document],
     passages: list[Passage],
     vectors: np.ndarray,
     index_kind: str,
     content_files: Mapping[str, str],
 ) -> None:
-    store, manifest["index"] = build_store(vectors, index_kind)
+    store, index_record = build_store(vectors, index_kind)
     (folder / CONTENT).mkdir()
     for name, text in content_files.items():  # the wording this version answers with
         (folder / CONTENT / name).write_text(text, "utf-8")
@@ -101,8 +109,9 @@ def _write_version(
     ]
     (folder / WORDS).write_text(json.dumps(sorted(corpus_words(passages)), ensure_ascii=False), "utf-8")
     names = [VECTORS, PASSAGES, WORDS, TEXTS, *lexical, *(f"{CONTENT}/{name}" for name in sorted(content_files))]
-    manifest["files"] = {name: sha256_file(folder / name) for name in names}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    files = {name: sha256_file(folder / name) for name in names}
+    record = dataclasses.replace(manifest, index=index_record, files=files).to_dict()
+    (folder / MANIFEST).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
     for name in (*names, MANIFEST):
         fsync_file(folder / name)
     fsync_dir(folder / LEXICAL)
@@ -153,38 +162,26 @@ def build_index(
             passages, warnings = link_translations(documents, passages)
             cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite3")
             vectors, embedded = cache.embed(encoder, [p.embed_text for p in passages], progress=progress)
-            manifest = {
-                "format": FORMAT_VERSION,
-                "version": version,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "model": {"name": encoder.name, "fingerprint": encoder.fingerprint, "dimension": encoder.dimension},
-                # The runtime that embedded the passages; ONNX exports come from the same local weights.
-                "encoder": {
-                    "backend": encoder.backend,
-                    "export": getattr(encoder, "export", None),
-                    "passages": getattr(encoder, "passage_runtime", encoder.backend),
-                },
-                "chunker": {
-                    "version": CHUNKER_VERSION,
-                    "max_tokens": max_tokens,
-                    "boilerplate": boilerplate_fingerprint(content.boilerplate),
-                },
-                "documents": [
-                    {
-                        "id": d.id,
-                        "title": d.title,
-                        "language": d.language,
-                        "url": d.url,
-                        "source": d.source,
-                        "translation_of": d.translation_of,
-                        "tags": list(d.tags),
-                        "checksum": d.checksum,
-                    }
+            manifest = Manifest(
+                version=version,
+                built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                model=ModelRecord(encoder.name, encoder.fingerprint, encoder.dimension),
+                encoder=EncoderRecord(
+                    encoder.backend,
+                    getattr(encoder, "export", None),
+                    getattr(encoder, "passage_runtime", encoder.backend),
+                ),
+                chunker=ChunkerRecord(CHUNKER_VERSION, max_tokens, boilerplate_fingerprint(content.boilerplate)),
+                documents=tuple(
+                    DocumentRecord(
+                        d.id, d.title, d.checksum, d.language, d.url, d.source, d.translation_of, tuple(d.tags)
+                    )
                     for d in documents
-                ],
-                "passage_count": len(passages),
-                "content": {"fingerprint": content.fingerprint, "files": sorted(files)},
-            }
+                ),
+                passage_count=len(passages),
+                index=IndexRecord(index_kind),  # replaced by the store's own record once it is built
+                content=ContentRecord(content.fingerprint, tuple(sorted(files))),
+            )
             _write_version(tmp, manifest, documents, passages, vectors, index_kind, files)
             final = root / version
             os.rename(tmp, final)
@@ -234,10 +231,8 @@ def _document_changes(index_dir: Path, documents: list[Document]) -> tuple[list[
     """Documents added, changed (checksum) and removed since the live version."""
     live = read_current(index_dir)
     try:
-        before = (
-            {d["id"]: d["checksum"] for d in read_manifest(versions_dir(index_dir) / live)["documents"]} if live else {}
-        )
-    except (IndexCorrupt, KeyError, TypeError):
+        before = {d.id: d.checksum for d in read_manifest(versions_dir(index_dir) / live).documents} if live else {}
+    except IndexCorrupt:
         before = {}
     now = {d.id: d.checksum for d in documents}
     added = sorted(set(now) - set(before))

@@ -14,11 +14,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from qa_service.core.errors import BuildError, IndexCorrupt, IndexNotReady
+from qa_service.core.manifest import Manifest, ManifestError
 
-FORMAT_VERSION = 1
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
 LEXICAL, WORDS = "lexical", "words.json"  # BM25 (bm25s's files) and the corpus words: no stemming at load
 CONTENT = "content"  # a copy of the staff content files the version was built with
@@ -110,13 +109,15 @@ def prune_versions(index_dir: Path, keep: int) -> list[str]:
     return doomed
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path) -> Manifest:
+    """A version's typed manifest; IndexCorrupt when it is missing, not JSON, or not this format's record."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
     except FileNotFoundError:
         raise IndexCorrupt(f"{folder / MANIFEST} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} is not valid JSON: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
-        raise IndexCorrupt(f"{folder / MANIFEST} has an unknown format; rebuild the index")
-    return manifest
+    try:
+        return Manifest.from_dict(data)
+    except ManifestError as exc:
+        raise IndexCorrupt(f"{folder / MANIFEST} {exc}") from None

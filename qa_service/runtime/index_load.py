@@ -25,14 +25,14 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     """Load and verify one version completely; raises IndexCorrupt / IndexMismatch / IndexNotReady."""
     folder = versions_dir(index_dir) / version
     manifest = verify_version(index_dir, version, encoder)
-    files = manifest.get("files") or {}
+    files = manifest.files
     vectors = load_store(folder / VECTORS)
     try:
         with (folder / PASSAGES).open(encoding="utf-8") as fh:
             passages = [_passage(json.loads(line)) for line in fh if line.strip()]
     except (ValueError, TypeError) as exc:
         raise IndexCorrupt(f"{folder / PASSAGES} is damaged: {exc}") from None
-    count = manifest.get("passage_count")
+    count = manifest.passage_count
     if not (vectors.size == len(passages) == count) or vectors.dimension != encoder.dimension:
         raise IndexCorrupt(
             f"index {version} is inconsistent: {vectors.size} vectors of dimension {vectors.dimension}, "
@@ -48,7 +48,7 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
         if lexical.size != len(passages):
             raise IndexCorrupt(f"index {version} is inconsistent: BM25 over {lexical.size} passages, {len(passages)}")
     content = None
-    if "content" in manifest:  # versions built before content was kept with them answer with the defaults
+    if manifest.content is not None:  # versions built before content was kept with them answer with the defaults
         try:
             names = [*FILES, *(name for name in OPTIONAL if (folder / CONTENT / name).is_file())]
             content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in names})

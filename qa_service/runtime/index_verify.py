@@ -7,9 +7,10 @@ Apart from loading (``index_load``) so that the check `make serve` runs before s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
+from qa_service.core.manifest import Manifest
 from qa_service.runtime.index_files import PASSAGES, VECTORS, read_manifest, sha256_file, switch_current, versions_dir
 
 
@@ -21,22 +22,22 @@ class ModelIdentity(Protocol):
     dimension: int
 
 
-def check_model(manifest: dict[str, Any], encoder: ModelIdentity, where: Path) -> None:
+def check_model(manifest: Manifest, encoder: ModelIdentity, where: Path) -> None:
     """Refuse an index built with another model: its vectors would be meaningless to this encoder."""
-    model = manifest.get("model") or {}
-    if model.get("name") != encoder.name:
+    model = manifest.model
+    if model.name != encoder.name:
         raise IndexMismatch(
-            f"index {where.name} was built with model {model.get('name')!r} but the service uses "
+            f"index {where.name} was built with model {model.name!r} but the service uses "
             f"{encoder.name!r}; rebuild the index (qa-service build-index) or set QA_MODEL"
         )
-    if model.get("fingerprint") != encoder.fingerprint or model.get("dimension") != encoder.dimension:
+    if model.fingerprint != encoder.fingerprint or model.dimension != encoder.dimension:
         raise IndexMismatch(
             f"index {where.name} was built with other weights of {encoder.name!r} (fingerprint or dimension "
             "differs); rebuild the index"
         )
 
 
-def verify_version(index_dir: Path, version: str, encoder: ModelIdentity) -> dict[str, Any]:
+def verify_version(index_dir: Path, version: str, encoder: ModelIdentity) -> Manifest:
     """Check a version without loading it: it exists, its manifest names the configured model's weights,
     and every file matches its checksum. Returns the manifest; raises IndexCorrupt / IndexMismatch /
     IndexNotReady with a message that says what is wrong."""
@@ -45,7 +46,7 @@ def verify_version(index_dir: Path, version: str, encoder: ModelIdentity) -> dic
         raise IndexNotReady(f"index version {version!r} does not exist in {versions_dir(index_dir)}")
     manifest = read_manifest(folder)
     check_model(manifest, encoder, folder)
-    files = manifest.get("files") or {}
+    files = manifest.files
     for name in sorted({VECTORS, PASSAGES} | set(files)):
         path = folder / name
         if ".." in Path(name).parts or not path.is_file():

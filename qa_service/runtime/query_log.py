@@ -24,6 +24,14 @@ from typing import Any
 from qa_service.core.answer import Answer
 from qa_service.core.privacy import scrub
 from qa_service.runtime.log_store import LogStore, LogStoreError
+from qa_service.runtime.staff_stats import (
+    DayCount,
+    FeedbackSummary,
+    QuestionCount,
+    StaffStats,
+    UnhelpfulAnswer,
+    UrgentCounts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,30 +129,30 @@ class QueryLog:
             return 0
         return gone
 
-    def stats(self, days: int = 30, limit: int = 20) -> dict[str, Any]:
+    def stats(self, days: int = 30, limit: int = 20) -> StaffStats:
         """The staff summary: volume, answered rate, top and unanswered questions, triage, feedback.
         Raises LogStoreError when the store cannot be read."""
         self.flush()  # this worker's queued questions; other workers' arrive within their flush interval
         db = self.store
         since = (datetime.now(UTC) - timedelta(days=days)).timestamp()
-        per_day = [
-            {"day": day, "questions": n, "answered": a}
+        per_day = tuple(
+            DayCount(day, int(n), int(a or 0))
             for day, n, a in db.rows(
                 "SELECT day, COUNT(*), SUM(answered) FROM queries WHERE ts >= ? GROUP BY day ORDER BY day", (since,)
             )
-        ]
+        )
         total, answered = db.rows("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM queries WHERE ts >= ?", (since,))[0]
 
-        def grouped(where: str) -> list[dict[str, Any]]:
+        def grouped(where: str) -> tuple[QuestionCount, ...]:
             rows = db.rows(
                 f"SELECT lower(question) AS q, COUNT(*) AS n, MAX(ts) FROM queries WHERE ts >= ? {where} "  # noqa: S608
                 "GROUP BY q ORDER BY n DESC, MAX(ts) DESC LIMIT ?",
                 (since, limit),
             )
-            return [
-                {"question": q, "count": n, "last_asked": datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")}
+            return tuple(
+                QuestionCount(q, int(n), datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds"))
                 for q, n, ts in rows
-            ]
+            )
 
         urgent = dict(
             db.rows(
@@ -154,22 +162,22 @@ class QueryLog:
         helpful, unhelpful = db.rows(
             "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback WHERE ts >= ?", (since,)
         )[0]
-        worst = [
-            {"answer_id": a, "unhelpful": n}
+        worst = tuple(
+            UnhelpfulAnswer(a, int(n))
             for a, n in db.rows(
                 "SELECT answer_id, SUM(1 - helpful) AS n FROM feedback WHERE ts >= ? GROUP BY answer_id "
                 "HAVING SUM(1 - helpful) > 0 ORDER BY n DESC LIMIT ?",
                 (since, limit),
             )
-        ]
-        return {
-            "period_days": days,
-            "retention_days": self.retention_days,
-            "questions": total,
-            "answered_rate": round(answered / total, 4) if total else None,
-            "per_day": per_day,
-            "top_questions": grouped(""),
-            "unanswered_questions": grouped("AND answered = 0"),
-            "urgent": {"emergency": urgent.get("emergency", 0), "urgent": urgent.get("urgent", 0)},
-            "feedback": {"helpful": helpful, "not_helpful": unhelpful, "most_unhelpful_answers": worst},
-        }
+        )
+        return StaffStats(
+            period_days=days,
+            retention_days=self.retention_days,
+            questions=int(total),
+            answered_rate=round(answered / total, 4) if total else None,
+            per_day=per_day,
+            top_questions=grouped(""),
+            unanswered_questions=grouped("AND answered = 0"),
+            urgent=UrgentCounts(int(urgent.get("emergency", 0)), int(urgent.get("urgent", 0))),
+            feedback=FeedbackSummary(int(helpful), int(unhelpful), worst),
+        )

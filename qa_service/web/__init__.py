@@ -18,6 +18,7 @@ from qa_service.settings import Settings
 from qa_service.web import limits, observability
 from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
+from qa_service.web.app_state import AppState, install
 from qa_service.web.console import bp as console_bp
 from qa_service.web.errors import register_error_handlers
 from qa_service.web.pages import bp as pages_bp
@@ -45,11 +46,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["qa_settings"] = settings
-    app.extensions["qa_engine"] = engine
-    query_log = wiring.make_query_log(settings)
-    if query_log is not None:
-        app.extensions["qa_query_log"] = query_log
+    install(app, AppState(settings, engine, wiring.make_query_log(settings)))
     register_blueprints(app)
     register_extensions(app, settings, processes)
     register_error_handlers(app)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from qa_service.runtime.log_store import LogStoreError
+from qa_service.web.app_state import app_state
 from qa_service.web.errors import problem
 from qa_service.web.staff_session import refusal
 
@@ -26,7 +27,7 @@ def _authenticate() -> Response | None:
 
 @bp.get("/stats")
 def stats() -> Response:
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     days = request.args.get("days", "30")
     if not days.isdigit() or not 1 <= int(days) <= 3650:
         return problem(400, "Bad request", "days must be an integer between 1 and 3650", "bad-request")
@@ -39,14 +40,14 @@ def stats() -> Response:
         response = problem(503, "Service unavailable", "The query log cannot be read now; try again shortly.")
         response.headers["Retry-After"] = "5"
         return response
-    response = jsonify(summary)
+    response = jsonify(summary.to_dict())
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.post("/reload")
 def reload() -> Response:
-    engine = current_app.extensions["qa_engine"]
+    engine = app_state().engine
     changed = engine.refresh(force=True)
     body = {
         "reloaded": changed,

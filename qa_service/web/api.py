@@ -9,13 +9,14 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from qa_service.core.answer import LANGUAGES, answer_question, clean_question
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
+from qa_service.web.app_state import app_state
 from qa_service.web.errors import BadField
 from qa_service.web.observability import record_answer
 
@@ -26,11 +27,11 @@ _FEEDBACK_FIELDS = {"question", "answer_id", "helpful"}
 
 
 def _engine() -> Engine:
-    return current_app.extensions["qa_engine"]
+    return app_state().engine
 
 
 def _settings() -> Settings:
-    return current_app.extensions["qa_settings"]
+    return app_state().settings
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def _answer(question: Any, top_k: Any, lang: Any, filters: Filters = NO_FILTERS)
         filters=filters,
     )
     record_answer(result)
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     if query_log is not None:
         query_log.record_query(result)  # scrubbed of personal data before it is stored
     response = jsonify(result.to_dict())
@@ -156,7 +157,7 @@ def feedback() -> tuple[Response, int]:
     if not isinstance(helpful, bool):
         raise BadField('the field "helpful" must be true or false')
     text = clean_question(question, _settings().max_question_chars)
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     if query_log is not None:
         query_log.record_feedback(text, answer_id, helpful)
     response = jsonify({"status": "recorded"})
@@ -182,17 +183,11 @@ def info() -> Response:
     response = jsonify(
         {
             "index_version": retriever.version,
-            "built_at": manifest.get("built_at"),
-            "model": manifest.get("model", {}).get("name"),
+            "built_at": manifest.built_at,
+            "model": manifest.model.name,
             "documents": [
-                {
-                    "id": d["id"],
-                    "title": d["title"],
-                    "language": d.get("language"),
-                    "url": d.get("url"),
-                    "tags": d.get("tags", []),
-                }
-                for d in manifest.get("documents", [])
+                {"id": d.id, "title": d.title, "language": d.language, "url": d.url, "tags": list(d.tags)}
+                for d in manifest.documents
             ],
             "passages": len(retriever.passages),
         }

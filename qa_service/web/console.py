@@ -13,7 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
 import qa_service.web.console_view as console_view
 import qa_service.web.staff_session as staff_session
@@ -22,6 +22,7 @@ from qa_service.core.content import ContentError, Pin
 from qa_service.core.errors import QAError
 from qa_service.runtime import console_build, content_edits, log_reports
 from qa_service.runtime.log_store import LogStoreError
+from qa_service.web.app_state import app_state
 from qa_service.web.console_text import CONSOLE_TEXT
 from qa_service.web.errors import problem
 from qa_service.web.pages import PAGE_CSP, page_language
@@ -34,7 +35,7 @@ EXPORTS = ("per-day", "unanswered", "unhelpful")
 
 
 def _settings() -> Any:
-    return current_app.extensions["qa_settings"]
+    return app_state().settings
 
 
 def _lang() -> str:
@@ -78,7 +79,7 @@ def page() -> Response:
 
 def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     settings, days = _settings(), _days()
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     retriever = _live_retriever()
     context: dict[str, Any] = {"lang": lang, "text": text, "days": days, "periods": console_view.PERIODS}
     context.update(csrf=staff_session.csrf_token(sid), message=request.args.get("msg", "")[:300])
@@ -103,7 +104,7 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
 
 def _live_retriever() -> Any:
     """The live version's retriever, or None while no index is loaded (the page still shows the log)."""
-    engine = current_app.extensions["qa_engine"]
+    engine = app_state().engine
     return engine.retriever if engine.ready else None
 
 
@@ -164,7 +165,7 @@ class _SafeWriter:
 
 @bp.get("/export/<name>.csv")
 def export(name: str) -> Response:
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     if name not in EXPORTS:
         return problem(404, "Not Found", f"no export named {name}; try {', '.join(EXPORTS)}")
     if query_log is None:
@@ -223,7 +224,7 @@ def add_synonym() -> Response:
 
 @bp.post("/questions/delete")
 def delete_question() -> Response:
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     if query_log is None:
         return problem(404, "Not Found", "The query log is disabled (QA_QUERY_LOG=false).")
     try:
@@ -235,6 +236,6 @@ def delete_question() -> Response:
 
 @bp.post("/rebuild")
 def rebuild() -> Response:
-    engine = current_app.extensions["qa_engine"]
+    engine = app_state().engine
     started = console_build.start_build(_settings(), lambda: engine.refresh(force=True))
     return _back(msg="" if started else "running")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
+from flask import request
+
+from qa_service.web.app_state import app_state
 
 
 def bearer_token() -> str:
@@ -16,7 +18,7 @@ def bearer_token() -> str:
 
 def is_admin_token(supplied: str) -> bool:
     """True when ``supplied`` is the configured admin token (compared in constant time)."""
-    token: str = current_app.extensions["qa_settings"].admin_token
+    token = app_state().settings.admin_token
     return bool(token and supplied) and hmac.compare_digest(supplied.encode(), token.encode())
 
 

@@ -15,10 +15,11 @@ import hmac
 import secrets
 import time
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from qa_service.runtime.log_store import LogStore, LogStoreError
+from qa_service.web.app_state import app_state
 from qa_service.web.staff import has_token
 
 COOKIE = "qa_staff"
@@ -26,13 +27,13 @@ MAX_AGE = 8 * 3600  # a working day; then sign in again
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    token: str = current_app.extensions["qa_settings"].admin_token
+    token = app_state().settings.admin_token
     key = hmac.new(token.encode(), b"qa-service staff session", hashlib.sha256).hexdigest()
     return URLSafeTimedSerializer(key, salt="qa-staff")
 
 
 def _store() -> LogStore | None:
-    query_log = current_app.extensions.get("qa_query_log")
+    query_log = app_state().query_log
     return query_log.store if query_log is not None else None
 
 
@@ -50,7 +51,7 @@ def session_id() -> str | None:
 
 
 def _stored_session() -> str | None:
-    token: str = current_app.extensions["qa_settings"].admin_token
+    token = app_state().settings.admin_token
     raw = request.cookies.get(COOKIE)
     store = _store()
     if not token or not raw or store is None:
