@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import train_fusion as tf  # noqa: E402
 
 from qa_service.core.benchmark import Benchmark, load_beir  # noqa: E402
+from qa_service.core.candidates import gather  # noqa: E402
 from qa_service.core.encoder import Encoder  # noqa: E402
 from qa_service.core.fusion import LearnedFusion  # noqa: E402
 from qa_service.core.loaded_index import LoadedIndex  # noqa: E402
@@ -61,7 +62,7 @@ def rows(
     out: list[Row] = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
         read = retriever.read(query.text, query.lang)
-        evidence = retriever.evidence(read, DEPTH)
+        evidence = gather(retriever, read, DEPTH)
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [
             retriever.passages[r].document_id.removesuffix(".md") if by == "corpus" else retriever.passages[r].id

@@ -25,10 +25,12 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from qa_service.core.benchmark import Benchmark, load_beir
+from qa_service.core.candidates import gather
 from qa_service.core.encoder import Encoder, searched_dimension
 from qa_service.core.evidence import feature_names, question_feature_names
 from qa_service.core.fusion import LearnedFusion, fusion_file
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.ranking import rank
 from qa_service.core.rerank import Reranker, logit, pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import STEPS, Tuning
@@ -48,7 +50,7 @@ def examples(bench: Benchmark, retriever: Retriever, by: str) -> list[Example]:
     """(features, labels, answerable, question features) per question of the benchmark."""
     out = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
-        evidence = retriever.evidence(retriever.read(query.text, query.lang), DEPTH)
+        evidence = gather(retriever, retriever.read(query.text, query.lang), DEPTH)
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [
             retriever.passages[r].document_id.removesuffix(".md") if by == "corpus" else retriever.passages[r].id
@@ -113,7 +115,7 @@ def rerank_examples(bench: Benchmark, retriever: Retriever, reranker: Reranker, 
     out = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
         read = retriever.read(query.text, query.lang)
-        hits = retriever.search(read, depth)
+        hits = rank(retriever, read, depth)
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [h.passage.document_id.removesuffix(".md") if by == "corpus" else h.passage.id for h in hits]
         logits = reranker.score(read.dense_text, [pair_text(h.passage) for h in hits])

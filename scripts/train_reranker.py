@@ -34,6 +34,7 @@ from transformers import AutoModel, AutoTokenizer
 from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import Query as ReadQuery
+from qa_service.core.ranking import rank
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.model_source import default_model_path
@@ -74,7 +75,7 @@ def groups(items: list[Example], loaded: LoadedIndex, retriever: Retriever, nega
     them, the closest by cosine), then the best-ranked passages that do not answer."""
     out = []
     for item in items:
-        ranked = [hit.row for hit in retriever.search(item.query, DEPTH)]
+        ranked = [hit.row for hit in rank(retriever, item.query, DEPTH)]
         answers = set(item.rows.tolist())
         found = [r for r in ranked if r in answers]
         if found:
@@ -99,7 +100,7 @@ def no_answer(
     """A group with no answering passage: the first stage's best candidates (about other subjects than
     ``subjects``, the titles of the passages that would answer). It teaches the logit an absolute meaning
     (low when nothing answers), which a softmax over a group alone cannot; empty when nothing is left."""
-    ranked = [hit.row for hit in retriever.search(query, DEPTH)]
+    ranked = [hit.row for hit in rank(retriever, query, DEPTH)]
     other = [r for r in ranked if loaded.passages[r].document_title not in subjects][: negatives + 1]
     return [(query.dense_text, [pair_text(loaded.passages[r]) for r in other], False)] if other else []
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from qa_service.core.answer import answer_question
+from qa_service.core.candidates import gather
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import searched_dimension
 from qa_service.core.errors import IndexMismatch
@@ -44,11 +45,11 @@ def test_the_first_models_part_is_searched_and_the_seconds_rescores(
     assert searched_dimension(paired) == paired.first.dimension < paired.dimension
     question = "can I pop the pimples after microneedling?"
     query = paired_retriever.read(question)
-    evidence = paired_retriever.evidence(query, 10)
+    evidence = gather(paired_retriever, query, 10)
     documents, _ = load_documents(DOCUMENTS)
     build_index(documents, paired.first, tmp_path, chunk_tokens=200)
     retriever = Retriever(load_current(tmp_path, paired.first), paired.first)
-    alone = retriever.evidence(retriever.read(question), 10)  # the first model by itself, same passages
+    alone = gather(retriever, retriever.read(question), 10)  # the first model by itself, same passages
     assert evidence.rows == alone.rows
     assert np.allclose(evidence.cosine, alone.cosine, atol=1e-5)
     assert evidence.second is not None and evidence.names[-2:] == ("second_cosine", "second_gap")

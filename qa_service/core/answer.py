@@ -2,6 +2,10 @@
 
 Built here, once, so no front end can forget the disclaimer or the red-flag triage. ``Answer.to_dict()``
 is the API's JSON shape (``AskResponse`` in web/openapi.yaml; a test holds one against the other).
+
+The answer runs the stages in order, each once: read the question (``query``) → rank the passages
+(``ranking``: candidates, scoring, reranking, near-duplicates) → the asker's language
+(``language_preference``) → staff pins (``pins``) → red-flag triage (``safety``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from qa_service.core.chunking import Passage
 from qa_service.core.errors import InvalidQuestion
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.highlights import Highlights, highlights
-from qa_service.core.query import Query
-from qa_service.core.retrieval import Hit, Retriever
+from qa_service.core.language_preference import in_language
+from qa_service.core.pins import with_pin
+from qa_service.core.ranking import rank
+from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import Triage, triage
 
 LANGUAGES = ("en", "fr")
@@ -168,40 +174,13 @@ def answer_question(
     return dataclasses.replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
-def in_language(retriever: Retriever, hits: list[Hit], lang: str, filters: Filters = NO_FILTERS) -> list[Hit]:
-    """Each passage in the asker's language when the clinic wrote it in both (its translation takes its
-    place and rank, unless ``filters`` exclude it); a passage that exists only in the other language
-    stays, marked by its ``lang``."""
-    out: list[Hit] = []
-    seen: set[int] = set()
-    for hit in hits:
-        counterpart = dict(hit.passage.translations).get(lang) if hit.passage.language != lang else None
-        row = retriever.row_of(counterpart) if counterpart else None
-        if row is not None and filters.passes(retriever.passages[row]):
-            hit = dataclasses.replace(hit, passage=retriever.passages[row], row=row)
-        if hit.row not in seen:
-            seen.add(hit.row)
-            out.append(hit)
-    return out
-
-
-def with_pin(retriever: Retriever, query: Query, hits: list[Hit], top_k: int, filters: Filters) -> list[Hit]:
-    """The passage staff pinned for this question first, with confidence 1 (no found passage scores more,
-    so rank and confidence still agree), the others after it."""
-    row = retriever.pinned(query, filters)
-    if row is None:
-        return hits
-    pin = Hit(retriever.passages[row], row, 1.0, 1.0, 1.0, 1.0, pinned=True)
-    return [pin, *(h for h in hits if h.row != row)][:top_k]
-
-
 def _answer(
     retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float, filters: Filters
 ) -> Answer:
     """``language``: the one asked for (en/fr), or None to use the question's own."""
     query = retriever.read(text, language)
     lang = language or query.language
-    hits = in_language(retriever, retriever.search(query, top_k, filters), lang, filters)
+    hits = in_language(retriever, rank(retriever, query, top_k, filters), lang, filters)
     hits = with_pin(retriever, query, hits, top_k, filters)
     answered = bool(hits) and hits[0].confidence >= min_confidence
     texts = retriever.content.texts

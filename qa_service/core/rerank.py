@@ -18,6 +18,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Protocol
 
 from qa_service.core.chunking import Passage
+from qa_service.core.hits import Hit
+from qa_service.core.query import Query
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,3 +74,21 @@ def rerank_model() -> RerankModel | None:
     return RerankModel(
         int(part["depth"]), float(part["first_weight"]), float(part["rerank_weight"]), float(part["bias"])
     )
+
+
+def rerank(reranker: Reranker, query: Query, ranked: list[Hit]) -> list[Hit]:
+    """The leading candidates rescored by the cross-encoder together with their first-stage probability
+    (``RerankModel``); the rest follow in their order, never above the lowest rescored one, so rank and
+    confidence still agree."""
+    model = rerank_model()
+    if model is None or not ranked:
+        return ranked
+    head, tail = ranked[: model.depth], ranked[model.depth :]
+    logits = reranker.score(query.dense_text, [pair_text(hit.passage) for hit in head])
+    for hit, value in zip(head, logits.tolist(), strict=True):
+        hit.score = hit.confidence = model.probability(hit.confidence, value)
+    head.sort(key=lambda h: (-h.score, h.row))
+    floor = head[-1].score
+    for hit in tail:
+        hit.score = hit.confidence = min(hit.confidence, floor)
+    return head + tail

@@ -1,0 +1,71 @@
+"""Gathering a question's candidates: the dense list (FAISS) and the lexical list (BM25), merged, with
+every figure a scoring stage reads (``Evidence``).
+
+Dense search finds paraphrases; BM25 finds the rare exact word (a product, a symptom) the encoder blurs.
+A small corpus is searched whole, so a passage only the lexical side finds still has its exact cosine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa_service.core.evidence import Evidence
+from qa_service.core.filters import NO_FILTERS, Filters
+from qa_service.core.query import Query
+from qa_service.core.retrieval import Retriever
+
+WHOLE_CORPUS = 5000  # up to this many passages, the dense side ranks them all
+
+
+def _share(part: frozenset[str], whole: set[str]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
+    """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads.
+    With ``filters``, both lists are searched through and ranked among the passages that pass only."""
+    passages, tuning = retriever.passages, retriever.tuning
+    n = len(passages)
+    depth = min(n, max(tuning.candidates, top_k * 5))
+    full = retriever.embed_query(query.dense_text)
+    split = retriever.split
+    qvec = full[:, :split]
+    wide = n if filters or (tuning.mode != "dense" and n <= WHOLE_CORPUS) else depth
+    searched = np.hstack([qvec, np.zeros((1, full.shape[1] - split), np.float32)]) if retriever.paired else full
+    cos_scores, rows = retriever.loaded.vectors.search(searched, wide)
+    cosine = {
+        int(r): float(s)
+        for r, s in zip(rows[0], cos_scores[0], strict=True)
+        if r >= 0 and (not filters or filters.passes(passages[int(r)]))
+    }
+    dense_rank = {r: i for i, r in enumerate(cosine)}
+    if tuning.mode == "dense":
+        lexical_rows, lexical_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    else:
+        lexical_rows, lexical_scores = retriever.lexical.top(query.stems, n if filters else depth)
+        if filters:
+            keep = [i for i, r in enumerate(lexical_rows) if filters.passes(passages[int(r)])][:depth]
+            lexical_rows, lexical_scores = lexical_rows[keep], lexical_scores[keep]
+    lexical_order = [int(r) for r in lexical_rows]
+    lexical_rank = {r: i for i, r in enumerate(lexical_order)}
+    top_bm25 = float(lexical_scores[0]) if len(lexical_scores) and lexical_scores[0] > 0 else 1.0
+    bm25 = {r: float(s) / top_bm25 for r, s in zip(lexical_order, lexical_scores, strict=True)}
+    pool = sorted(set(list(cosine)[:depth]) | set(lexical_order))
+    missing = [r for r in lexical_order if r not in cosine]  # lexical-only candidates of a large corpus
+    if missing:  # their exact cosine
+        cosine.update(zip(missing, (retriever.vectors(missing) @ qvec[0]).tolist(), strict=True))
+    asked = set(query.stems)
+    second = None
+    if retriever.paired:  # the second model's cosine, for the candidates only
+        tail = full[0, split:]
+        second = retriever.loaded.vectors.vectors(pool)[:, split:] @ tail
+    return Evidence(
+        rows=pool,
+        cosine=np.array([cosine[r] for r in pool]),
+        dense_rank=np.array([dense_rank.get(r, depth) for r in pool], dtype=np.float64),
+        bm25=np.array([bm25.get(r, 0.0) for r in pool]),
+        lexical_rank=np.array([lexical_rank.get(r, depth) for r in pool], dtype=np.float64),
+        coverage=retriever.lexical.coverage(query.concepts, query.weights, pool),
+        title=np.array([_share(retriever.title_stems(r), asked) for r in pool]),
+        second=second,
+    )

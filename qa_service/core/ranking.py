@@ -1,0 +1,31 @@
+"""Ranking a question's passages: the retrieval stages in their order, each in its own module.
+
+gather candidates (``candidates``) → score them (``scoring``) → rescore the leading ones with a
+cross-encoder when one is configured (``rerank``) → collapse near-duplicates (``duplicates``). The answer
+(``answer.py``) runs this, then prefers the asker's language and staff pins, then triages. A new scoring
+stage goes here, between scoring and duplicates.
+"""
+
+from __future__ import annotations
+
+from qa_service.core.candidates import gather
+from qa_service.core.duplicates import collapse_duplicates
+from qa_service.core.filters import NO_FILTERS, Filters
+from qa_service.core.hits import Hit
+from qa_service.core.query import Query
+from qa_service.core.rerank import rerank
+from qa_service.core.retrieval import Retriever
+from qa_service.core.scoring import score
+
+
+def rank(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+    """The ``top_k`` best distinct passages (among those ``filters`` let through), best first, each with
+    its confidence."""
+    if not retriever.passages:
+        return []
+    hits = score(retriever, query, gather(retriever, query, top_k, filters))
+    tuning = retriever.tuning
+    if retriever.reranker is not None and tuning.mode == "hybrid" and tuning.fusion == "learned":
+        if "rerank" in tuning.steps:
+            hits = rerank(retriever.reranker, query, hits)
+    return collapse_duplicates(retriever, hits, top_k)
