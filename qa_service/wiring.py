@@ -59,6 +59,19 @@ def load_reranker(settings: Settings) -> Reranker | None:
     return OnnxReranker(folder, threads=settings.torch_threads)
 
 
+def check_fitted(encoder: Encoder, reranker: Reranker | None, retrieval: Tuning) -> None:
+    """The fitted weights the answer path will use name the models it runs: a clear start-up error
+    (ConfigError) instead of a fusion or a reranker silently weighing another model's figures."""
+    from qa_service.core.encoder import searched_dimension
+    from qa_service.core.fusion import check_fitted_for
+    from qa_service.core.rerank import check_rerank_fitted_for
+
+    if retrieval.mode == "hybrid" and retrieval.fusion == "learned":
+        check_fitted_for(encoder.name, searched_dimension(encoder) < encoder.dimension)
+        if reranker is not None:
+            check_rerank_fitted_for(reranker.fingerprint)
+
+
 def tuning(settings: Settings) -> Tuning:
     return Tuning(mode=settings.retrieval_mode, fusion=settings.fusion)
 
@@ -67,14 +80,17 @@ def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
     """The per-process engine: the encoder, the live index version (hot-swapped) and the caches."""
     from qa_service.runtime.engine import Engine
 
+    encoder = encoder or load_encoder(settings)
+    reranker = load_reranker(settings)
+    check_fitted(encoder, reranker, tuning(settings))
     return Engine(
-        encoder or load_encoder(settings),
+        encoder,
         settings.index_dir,
         reload_interval=settings.reload_interval,
         tuning=tuning(settings),
         query_cache_size=settings.query_cache_size,
         answer_cache_size=settings.answer_cache_size,
-        reranker=load_reranker(settings),
+        reranker=reranker,
     )
 
 
@@ -98,5 +114,7 @@ def local_retriever(settings: Settings, encoder: Encoder, retrieval: Tuning | No
     from qa_service.core.retrieval import Retriever
     from qa_service.runtime.index_load import load_current
 
+    chosen, reranker = retrieval or tuning(settings), load_reranker(settings)
+    check_fitted(encoder, reranker, chosen)
     loaded = load_current(settings.index_dir, encoder)
-    return Retriever(loaded, encoder, retrieval or tuning(settings), reranker=load_reranker(settings))
+    return Retriever(loaded, encoder, chosen, reranker=reranker)

@@ -17,6 +17,7 @@ from importlib import resources
 
 import numpy as np
 
+from qa_service.core.errors import ConfigError
 from qa_service.core.evidence import QUESTION_FEATURES, RRF_K, Evidence, feature_names, question_feature_names
 
 
@@ -52,6 +53,7 @@ class LearnedFusion:
     weights: tuple[float, ...]
     bias: float
     question_weights: tuple[float, ...] = (0.0, 0.0, 0.0)
+    model: str = ""  # the encoder (or pair) whose evidence it was fitted on, as manifests name it
 
     def probability(self, evidence: Evidence) -> np.ndarray:
         columns = [evidence.names.index(name) for name in self.features]
@@ -79,4 +81,16 @@ def learned_fusion(paired: bool = False) -> LearnedFusion:
         tuple(float(w) for w in raw["weights"]),
         float(raw["bias"]),
         tuple(float(w) for w in raw.get("question_weights", (0.0,) * len(QUESTION_FEATURES))),
+        str(raw.get("trained", {}).get("model", "")),
     )
+
+
+def check_fitted_for(model: str, paired: bool) -> None:
+    """Refuse to serve the learned fusion with a model it was not fitted for: its weights read cosines on
+    another model's scale and would rank and decline at random. Raises ConfigError saying what to do."""
+    fitted = learned_fusion(paired)
+    if fitted.model != model:
+        raise ConfigError(
+            f"the learned fusion ({fusion_file(paired)}) was fitted for {fitted.model or 'an unrecorded model'!r}, "
+            f"not {model!r}: refit it for this model (scripts/train_fusion.py), or set QA_MODEL back"
+        )

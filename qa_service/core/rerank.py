@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Protocol
 
 from qa_service.core.chunking import Passage
+from qa_service.core.errors import ConfigError
 from qa_service.core.hits import Hit
 from qa_service.core.query import Query
 
@@ -29,6 +30,7 @@ class Reranker(Protocol):
     """Scores (question, passage) pairs; higher = more likely to answer. Same scale on any corpus."""
 
     name: str
+    fingerprint: str  # what data/rerank.json records it was fitted with
 
     def score(self, question: str, passages: Sequence[str]) -> np.ndarray: ...
 
@@ -51,6 +53,7 @@ class RerankModel:
     first_weight: float
     rerank_weight: float
     bias: float
+    reranker: str = ""  # the fingerprint of the cross-encoder it was fitted with
 
     def probability(self, first: float, rerank: float) -> float:
         z = self.first_weight * logit(first) + self.rerank_weight * rerank + self.bias
@@ -72,8 +75,25 @@ def rerank_model() -> RerankModel | None:
         return None
     part = json.loads(path.read_text("utf-8"))
     return RerankModel(
-        int(part["depth"]), float(part["first_weight"]), float(part["rerank_weight"]), float(part["bias"])
+        int(part["depth"]),
+        float(part["first_weight"]),
+        float(part["rerank_weight"]),
+        float(part["bias"]),
+        str(part.get("trained", {}).get("reranker", "")),
     )
+
+
+def check_rerank_fitted_for(fingerprint: str) -> None:
+    """Refuse a cross-encoder the shipped combination (data/rerank.json) was not fitted with: its logits
+    would be weighed on another model's scale. Raises ConfigError saying what to do."""
+    model = rerank_model()
+    if model is None:
+        raise ConfigError("QA_RERANKER is set but no fitted combination ships (data/rerank.json); set it off")
+    if model.reranker != fingerprint:
+        raise ConfigError(
+            f"data/rerank.json was fitted with the cross-encoder {model.reranker or 'unrecorded'!r}, not "
+            f"{fingerprint!r}: refit it (scripts/train_fusion.py --rerank) or set QA_RERANKER=off"
+        )
 
 
 def rerank(reranker: Reranker, query: Query, ranked: list[Hit]) -> list[Hit]:
