@@ -71,8 +71,8 @@ eval: setup
 
 # What docs/ARCHITECTURE.md promises: ruff's lint and format, mypy (strict on core/).
 lint: setup
-	$(BIN)/ruff check qa_service tests scripts
-	$(BIN)/ruff format --check qa_service tests scripts
+	$(BIN)/ruff check qa_service lab tests scripts
+	$(BIN)/ruff format --check qa_service lab tests scripts
 	$(BIN)/mypy
 
 # Re-pin every dependency after changing pyproject.toml (commit the result).

@@ -16,7 +16,6 @@ from pathlib import Path
 from qa_service.core import DEFAULT_MODEL
 from qa_service.core.encoder import BACKENDS, BULK_RUNTIMES
 from qa_service.core.errors import ConfigError
-from qa_service.core.tuning import FUSIONS, MODES
 from qa_service.core.vector_store import KINDS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -64,8 +63,6 @@ class Settings:
     default_top_k: int = 3
     max_top_k: int = 20
     min_confidence: float = 0.5
-    retrieval_mode: str = "hybrid"
-    fusion: str = "learned"
     reranker: str = "off"  # "shipped" (the package's cross-encoder), "off", or a folder train_reranker.py wrote
     reload_interval: float = 2.0
     query_cache_size: int = 2048
@@ -162,8 +159,6 @@ class Settings:
             _one_of(self.index_kind, KINDS, "QA_INDEX_KIND"),
             _one_of(self.encoder, BACKENDS, "QA_ENCODER"),
             _one_of(self.bulk_runtime, BULK_RUNTIMES, "QA_BULK_RUNTIME"),
-            _one_of(self.retrieval_mode, MODES, "QA_RETRIEVAL_MODE"),
-            _one_of(self.fusion, FUSIONS, "QA_FUSION"),
             (bool(self.reranker.strip()), "QA_RERANKER must be shipped, off or a reranker folder"),
             (bool(self.second_model.strip()), "QA_SECOND_MODEL must be off, a packaged model's name or a folder"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),

@@ -59,21 +59,22 @@ def load_reranker(settings: Settings) -> Reranker | None:
     return OnnxReranker(folder, threads=settings.torch_threads)
 
 
-def check_fitted(encoder: Encoder, reranker: Reranker | None, retrieval: Tuning) -> None:
+def check_fitted(encoder: Encoder, reranker: Reranker | None) -> None:
     """The fitted weights the answer path will use name the models it runs: a clear start-up error
     (ConfigError) instead of a fusion or a reranker silently weighing another model's figures."""
     from qa_service.core.encoder import searched_dimension
     from qa_service.core.fusion import check_fitted_for
     from qa_service.core.rerank import check_rerank_fitted_for
 
-    if retrieval.mode == "hybrid" and retrieval.fusion == "learned":
-        check_fitted_for(encoder.name, searched_dimension(encoder) < encoder.dimension)
-        if reranker is not None:
-            check_rerank_fitted_for(reranker.fingerprint)
+    check_fitted_for(encoder.name, searched_dimension(encoder) < encoder.dimension)
+    if reranker is not None:
+        check_rerank_fitted_for(reranker.fingerprint)
 
 
 def tuning(settings: Settings) -> Tuning:
-    return Tuning(mode=settings.retrieval_mode, fusion=settings.fusion)
+    """The retrieval knobs: no setting changes them today (docs/QUALITY.md chose them on the benchmarks;
+    comparisons with other fusions run in the lab, lab/fusions.py)."""
+    return Tuning()
 
 
 def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
@@ -82,7 +83,7 @@ def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
 
     encoder = encoder or load_encoder(settings)
     reranker = load_reranker(settings)
-    check_fitted(encoder, reranker, tuning(settings))
+    check_fitted(encoder, reranker)
     return Engine(
         encoder,
         settings.index_dir,
@@ -115,6 +116,6 @@ def local_retriever(settings: Settings, encoder: Encoder, retrieval: Tuning | No
     from qa_service.runtime.index_load import load_current
 
     chosen, reranker = retrieval or tuning(settings), load_reranker(settings)
-    check_fitted(encoder, reranker, chosen)
+    check_fitted(encoder, reranker)
     loaded = load_current(settings.index_dir, encoder)
     return Retriever(loaded, encoder, chosen, reranker=reranker)

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from qa_service.core.answer import answer_question  # noqa: E402
 from qa_service.core.evaluation import evaluate  # noqa: E402

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,11 +25,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import train_fusion as tf  # noqa: E402
-
+from lab import fitting as tf  # noqa: E402
 from qa_service.core.benchmark import Benchmark, load_beir  # noqa: E402
 from qa_service.core.candidates import gather  # noqa: E402
 from qa_service.core.encoder import Encoder  # noqa: E402

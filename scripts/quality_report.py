@@ -8,26 +8,21 @@ every fusion of the service, and the ablation of each reading step, in one run. 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
+from lab.fusions import COMPARISONS  # noqa: E402
 from qa_service.cli.benchmark_command import format_rows  # noqa: E402
 from qa_service.core.benchmark import load_beir  # noqa: E402
+from qa_service.core.scoring import score  # noqa: E402
 from qa_service.core.tuning import STEPS, Tuning  # noqa: E402
 from qa_service.runtime.benchmark_run import clinic_set, corpus_index, run_plain, run_service  # noqa: E402
 from qa_service.settings import Settings  # noqa: E402
 from qa_service.wiring import load_encoder  # noqa: E402
 
-VARIANTS = {
-    "rrf": Tuning(fusion="rrf"),
-    "convex": Tuning(fusion="convex", lexical_weight=0.3),
-    "learned": Tuning(fusion="learned"),
-}
+VARIANTS = {"rrf": COMPARISONS["rrf"], "convex": COMPARISONS["convex"], "learned": score}
 
 
 def main() -> None:
@@ -56,18 +51,16 @@ def main() -> None:
     for bench, loaded, by in benches:
         bench = bench.split(args.split)
         outcomes = [run_plain(bench, loaded, encoder, "bm25", by=by), run_plain(bench, loaded, encoder, "dense", by=by)]
-        for name, tuning in VARIANTS.items():
-            outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
+        for name, scorer in VARIANTS.items():
+            outcome = run_service(bench, loaded, encoder, Tuning(), settings.min_confidence, by=by, scorer=scorer)
             outcome.method = name
             outcomes.append(outcome)
         if reranker is not None:
-            outcome = run_service(
-                bench, loaded, encoder, VARIANTS["learned"], settings.min_confidence, by=by, reranker=reranker
-            )
+            outcome = run_service(bench, loaded, encoder, Tuning(), settings.min_confidence, by=by, reranker=reranker)
             outcome.method = "+rerank"
             outcomes.append(outcome)
         for step in sorted(STEPS - {"rerank"}):
-            tuning = replace(VARIANTS["learned"], steps=STEPS - {step})
+            tuning = Tuning(steps=STEPS - {step})
             outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
             outcome.method = f"-{step}"
             outcomes.append(outcome)

@@ -32,10 +32,10 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
+from lab.training_sets import Example, training_collections
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.runtime.model_source import default_model_path
 from qa_service.runtime.onnx_export import INT8_FILE, META_FILE, export_model, quantized
-from qa_service.runtime.training_sets import Example, training_collections
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 

@@ -31,6 +31,8 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
+from lab.reranker_export import export_reranker
+from lab.training_sets import Example, training_collections
 from qa_service.core.benchmark import load_beir
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import Query as ReadQuery
@@ -38,8 +40,7 @@ from qa_service.core.ranking import rank
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.model_source import default_model_path
-from qa_service.runtime.reranker import MAX_TOKENS, RERANKER_DIR, export_reranker
-from qa_service.runtime.training_sets import Example, training_collections
+from qa_service.runtime.reranker import MAX_TOKENS, RERANKER_DIR
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 

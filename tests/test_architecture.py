@@ -62,6 +62,15 @@ def test_the_core_imports_no_io_process_or_web_machinery() -> None:
     assert {k: v for k, v in outward.items() if v} == {}, "core/ depends on nothing outside core/"
 
 
+def test_serving_imports_nothing_from_the_lab() -> None:
+    """Training, measurement and comparison code (lab/) stays out of the product, every import counted."""
+    offenders = {
+        name: sorted(m for m in _imports(path) if m == "lab" or m.startswith("lab."))
+        for name, path in _modules().items()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 def test_no_import_cycles_between_modules() -> None:
     """Counting every import: one inside a function or under TYPE_CHECKING still ties two modules."""
     modules = _modules()

@@ -105,15 +105,13 @@ class _Renamed:
 def test_fitted_weights_for_other_models_are_a_clear_start_up_error(
     encoder: Encoder, reranker: OnnxReranker, settings: Settings
 ) -> None:
-    from qa_service.core.tuning import Tuning
     from qa_service.wiring import check_fitted, make_engine
 
-    check_fitted(encoder, reranker, Tuning())  # what ships: fitted for these very models
+    check_fitted(encoder, reranker)  # what ships: fitted for these very models
     other = _Renamed(encoder, "intfloat/multilingual-e5-small")
     with pytest.raises(ConfigError, match="fitted for 'sentence-transformers/all-MiniLM-L6-v2'.*train_fusion"):
         make_engine(settings, other)  # type: ignore[arg-type]
-    check_fitted(other, None, Tuning(fusion="rrf"))  # a hand-set fusion reads no fitted weights
     stranger = _Renamed(reranker, "another-cross-encoder")  # type: ignore[arg-type]
     stranger.fingerprint = "0123456789abcdef"  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="rerank.json was fitted with the cross-encoder"):
-        check_fitted(encoder, stranger, Tuning())  # type: ignore[arg-type]
+        check_fitted(encoder, stranger)  # type: ignore[arg-type]

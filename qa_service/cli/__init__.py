@@ -14,7 +14,6 @@ from qa_service.cli import benchmark_command, inspect_command
 from qa_service.cli.answer_commands import cmd_ask, cmd_eval
 from qa_service.cli.index_commands import cmd_build, cmd_info, cmd_rollback, cmd_versions
 from qa_service.core.errors import QAError
-from qa_service.core.tuning import FUSIONS, MODES
 from qa_service.settings import Settings
 
 
@@ -47,8 +46,6 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--set", help="JSONL file like tests/data/dev_questions.jsonl (default: the content folder's gate set)"
     )
-    e.add_argument("--mode", choices=MODES, help="default QA_RETRIEVAL_MODE")
-    e.add_argument("--fusion", choices=FUSIONS, help="default QA_FUSION")
     benchmark_command.add_parser(sub)
     inspect_command.add_parser(sub)
     sub.add_parser("info", help="print the live index's manifest summary")

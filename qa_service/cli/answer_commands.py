@@ -72,15 +72,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.content import GATE
     from qa_service.core.evaluation import format_table
-    from qa_service.core.tuning import Tuning
 
-    tuning = Tuning(mode=args.mode or settings.retrieval_mode, fusion=args.fusion or settings.fusion)
-    retriever = local_retriever(settings, tuning)  # reads the content folder (made from the defaults if absent)
+    retriever = local_retriever(settings)  # reads the content folder (made from the defaults if absent)
     question_set = Path(args.set) if args.set else settings.content_dir / GATE
     figures = score(retriever, question_set, settings)
     print(
-        f"{question_set} on index {retriever.version} (mode {tuning.mode}, fusion {tuning.fusion}, "
-        f"threshold {settings.min_confidence})"
+        f"{question_set} on index {retriever.version} (threshold {settings.min_confidence}, "
+        f"reranker {settings.reranker})"
     )
     print(format_table(figures))
     for failure in figures["all"].failures:

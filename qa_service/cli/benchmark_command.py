@@ -27,17 +27,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--documents", help="for a question set: the articles to build from (default QA_DOCUMENTS_DIR)")
     b.add_argument("--split", choices=("all", "tune", "check"), default="all", help="which half of the questions")
     b.add_argument("--work", help="a folder to keep the built index in between runs (default: a temporary one)")
-    b.add_argument("--mode", help="QA_RETRIEVAL_MODE for the service row")
-    b.add_argument("--fusion", help="QA_FUSION for the service row")
-    b.add_argument("--lexical-weight", type=float, help="the lexical list's weight in rrf / convex fusion")
     b.add_argument("--without", action="append", default=[], help="switch a step off (ablation); repeatable")
 
 
 def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
     from qa_service.core.benchmark import clinic_benchmark, load_beir
     from qa_service.core.documents import load_documents
     from qa_service.core.question_sets import load_set
-    from qa_service.core.tuning import Tuning
     from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service
     from qa_service.runtime.index_build import build_index
     from qa_service.runtime.index_load import load_version
@@ -58,12 +56,7 @@ def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
             by = "passage"
         bench = bench.split(args.split)
         base = wiring.tuning(settings)
-        tuning = Tuning(
-            mode=args.mode or base.mode,
-            fusion=args.fusion or base.fusion,
-            lexical_weight=base.lexical_weight if args.lexical_weight is None else args.lexical_weight,
-            steps=base.steps - set(args.without),
-        )
+        tuning = dataclasses.replace(base, steps=base.steps - set(args.without))
         outcomes = [
             run_plain(bench, loaded, encoder, "bm25", by=by),
             run_plain(bench, loaded, encoder, "dense", by=by),
@@ -73,7 +66,7 @@ def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
         ]
     print(
         f"{bench.name}: {len(bench.queries)} questions, {len(bench.out_of_scope)} out of scope, "
-        f"{len(loaded.passages)} passages; service = mode {tuning.mode}, fusion {tuning.fusion}, "
+        f"{len(loaded.passages)} passages; service = learned fusion, "
         f"reranker {settings.reranker}, threshold {settings.min_confidence}"
     )
     print(format_rows(bench, outcomes))

@@ -25,6 +25,7 @@ from qa_service.core.pins import with_pin
 from qa_service.core.ranking import rank
 from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import Triage, triage
+from qa_service.core.scoring import Scorer, score
 
 LANGUAGES = ("en", "fr")
 UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
@@ -156,11 +157,13 @@ def answer_question(
     max_chars: int = 1000,
     cache: AnswerCache | None = None,
     filters: Filters = NO_FILTERS,
+    scorer: Scorer = score,
 ) -> Answer:
     """Answer one question: ranked passages with sources, triage and disclaimer, in the question's language.
 
     With a ``cache``, a question asked again (same words once cleaned, same options, same index version)
-    is answered without reading, searching or triaging it again: answers are deterministic.
+    is answered without reading, searching or triaging it again: answers are deterministic. ``scorer``:
+    the learned fusion; a benchmark passes one of the lab's comparison fusions (never with a cache).
     """
     started = time.perf_counter()
     text = clean_question(question, max_chars)
@@ -168,19 +171,25 @@ def answer_question(
     key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence, filters)
     result = cache.get(key) if cache is not None else None
     if result is None:
-        result = _answer(retriever, text, top_k=top_k, language=asked, min_confidence=min_confidence, filters=filters)
+        result = _answer(retriever, text, top_k, asked, min_confidence, filters, scorer)
         if cache is not None:
             cache.put(key, result)
     return dataclasses.replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _answer(
-    retriever: Retriever, text: str, *, top_k: int, language: str | None, min_confidence: float, filters: Filters
+    retriever: Retriever,
+    text: str,
+    top_k: int,
+    language: str | None,
+    min_confidence: float,
+    filters: Filters,
+    scorer: Scorer,
 ) -> Answer:
     """``language``: the one asked for (en/fr), or None to use the question's own."""
     query = retriever.read(text, language)
     lang = language or query.language
-    hits = in_language(retriever, rank(retriever, query, top_k, filters), lang, filters)
+    hits = in_language(retriever, rank(retriever, query, top_k, filters, scorer), lang, filters)
     hits = with_pin(retriever, query, hits, top_k, filters)
     answered = bool(hits) and hits[0].confidence >= min_confidence
     texts = retriever.content.texts

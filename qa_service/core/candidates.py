@@ -30,7 +30,7 @@ def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO
     full = retriever.embed_query(query.dense_text)
     split = retriever.split
     qvec = full[:, :split]
-    wide = n if filters or (tuning.mode != "dense" and n <= WHOLE_CORPUS) else depth
+    wide = n if filters or n <= WHOLE_CORPUS else depth
     searched = np.hstack([qvec, np.zeros((1, full.shape[1] - split), np.float32)]) if retriever.paired else full
     cos_scores, rows = retriever.loaded.vectors.search(searched, wide)
     cosine = {
@@ -39,13 +39,10 @@ def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO
         if r >= 0 and (not filters or filters.passes(passages[int(r)]))
     }
     dense_rank = {r: i for i, r in enumerate(cosine)}
-    if tuning.mode == "dense":
-        lexical_rows, lexical_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    else:
-        lexical_rows, lexical_scores = retriever.lexical.top(query.stems, n if filters else depth)
-        if filters:
-            keep = [i for i, r in enumerate(lexical_rows) if filters.passes(passages[int(r)])][:depth]
-            lexical_rows, lexical_scores = lexical_rows[keep], lexical_scores[keep]
+    lexical_rows, lexical_scores = retriever.lexical.top(query.stems, n if filters else depth)
+    if filters:
+        keep = [i for i, r in enumerate(lexical_rows) if filters.passes(passages[int(r)])][:depth]
+        lexical_rows, lexical_scores = lexical_rows[keep], lexical_scores[keep]
     lexical_order = [int(r) for r in lexical_rows]
     lexical_rank = {r: i for i, r in enumerate(lexical_order)}
     top_bm25 = float(lexical_scores[0]) if len(lexical_scores) and lexical_scores[0] > 0 else 1.0

@@ -1,16 +1,14 @@
-"""Fusing the dense and lexical evidence into one score per passage, and the confidence shown for it.
+"""Fusing the dense and lexical evidence into one probability per passage: the learned fusion.
 
-Hand-set fusions (reciprocal-rank fusion, blends) rank; confidence is then a separate logistic of cosine
-and coverage. The learned fusion is one logistic regression over every feature of ``Evidence``, fitted on
-the tuning halves of both benchmarks (scripts/train_fusion.py, docs/QUALITY.md): its probability is the
-score *and* the confidence, so rank and confidence always agree, and what it means does not depend on one
-corpus's score scale.
+One logistic regression over every feature of ``Evidence``, fitted on the tuning halves of both
+benchmarks (scripts/train_fusion.py, docs/QUALITY.md): its probability is the score *and* the confidence,
+so rank and confidence always agree, and what it means does not depend on one corpus's score scale. The
+hand-set fusions it replaced are kept in the lab (``lab/fusions.py``) to compare against.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,31 +16,7 @@ from importlib import resources
 import numpy as np
 
 from qa_service.core.errors import ConfigError
-from qa_service.core.evidence import QUESTION_FEATURES, RRF_K, Evidence, feature_names, question_feature_names
-
-
-def confidence(cosine: float, coverage: float) -> float:
-    """The hand-set confidence in [0, 1]: a passage must be close in meaning AND share the question's
-    informative words (or their synonyms/translations) to be called an answer."""
-    z = 8.0 * (cosine - 0.35) + 4.0 * (coverage - 0.5)
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def rrf(evidence: Evidence, lexical_weight: float) -> np.ndarray:
-    """Reciprocal-rank fusion, the lexical list weighted against the dense list's 1."""
-    return 1.0 / (RRF_K + evidence.dense_rank + 1) + lexical_weight / (RRF_K + evidence.lexical_rank + 1)
-
-
-def blend(evidence: Evidence) -> np.ndarray:
-    """0.7 x cosine + 0.3 x BM25 relative to the question's best BM25 score."""
-    return 0.7 * evidence.cosine + 0.3 * evidence.bm25
-
-
-def convex(evidence: Evidence, lexical_weight: float) -> np.ndarray:
-    """Min-max normalised cosine and relative BM25, weighted."""
-    lo, hi = (evidence.cosine.min(), evidence.cosine.max()) if len(evidence.rows) else (0.0, 1.0)
-    dense = (evidence.cosine - lo) / ((hi - lo) or 1.0)
-    return (dense + lexical_weight * evidence.bm25) / (1.0 + lexical_weight)
+from qa_service.core.evidence import QUESTION_FEATURES, Evidence, feature_names, question_feature_names
 
 
 @dataclass(frozen=True)

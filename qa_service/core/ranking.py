@@ -15,17 +15,18 @@ from qa_service.core.hits import Hit
 from qa_service.core.query import Query
 from qa_service.core.rerank import rerank
 from qa_service.core.retrieval import Retriever
-from qa_service.core.scoring import score
+from qa_service.core.scoring import Scorer, score
 
 
-def rank(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+def rank(
+    retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS, scorer: Scorer = score
+) -> list[Hit]:
     """The ``top_k`` best distinct passages (among those ``filters`` let through), best first, each with
-    its confidence."""
+    its confidence. ``scorer``: the learned fusion; the lab passes its comparison fusions, which the
+    reranker's fitted combination does not read."""
     if not retriever.passages:
         return []
-    hits = score(retriever, query, gather(retriever, query, top_k, filters))
-    tuning = retriever.tuning
-    if retriever.reranker is not None and tuning.mode == "hybrid" and tuning.fusion == "learned":
-        if "rerank" in tuning.steps:
-            hits = rerank(retriever.reranker, query, hits)
+    hits = scorer(retriever, query, gather(retriever, query, top_k, filters))
+    if retriever.reranker is not None and scorer is score and "rerank" in retriever.tuning.steps:
+        hits = rerank(retriever.reranker, query, hits)
     return collapse_duplicates(retriever, hits, top_k)

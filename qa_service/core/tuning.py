@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ("hybrid", "dense", "lexical")  # QA_RETRIEVAL_MODE
 # Steps of reading and ranking that can be switched off, one at a time, to measure what each earns.
 STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates", "rerank"})
-FUSIONS = ("rrf", "blend", "convex", "learned")  # QA_FUSION
 DUPLICATE_COSINE = 0.85
 DUPLICATE_JACCARD = 0.55
 
@@ -16,10 +14,7 @@ DUPLICATE_JACCARD = 0.55
 class Tuning:
     """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
 
-    mode: str = "hybrid"
-    fusion: str = "learned"
     candidates: int = 50
-    lexical_weight: float = 1.0  # the lexical list's weight against the dense one's 1 (rrf, convex)
     duplicate_cosine: float = DUPLICATE_COSINE
     duplicate_jaccard: float = DUPLICATE_JACCARD
     steps: frozenset[str] = STEPS

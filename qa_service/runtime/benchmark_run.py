@@ -20,6 +20,7 @@ from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.question_sets import load_set
 from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
+from qa_service.core.scoring import Scorer, score
 from qa_service.core.tuning import Tuning
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
@@ -84,15 +85,23 @@ def run_service(
     *,
     by: str,
     reranker: Reranker | None = None,
+    scorer: Scorer = score,
 ) -> Outcome:
-    """Every question through answer_question, as the API asks it (``by``: "corpus" ids or "passage" ids)."""
+    """Every question through answer_question, as the API asks it (``by``: "corpus" ids or "passage" ids);
+    ``scorer``: the learned fusion, or a comparison fusion from the lab."""
     retriever = Retriever(loaded, encoder, tuning, QueryEmbeddings(encoder, 0), reranker)
     key: Callable[[str, str], str] = (lambda pid, did: _corpus_id(did)) if by == "corpus" else (lambda pid, did: pid)
     rankings, declined, elapsed = {}, {}, 0.0
     for query in [*bench.queries, *bench.out_of_scope]:
         started = time.perf_counter()
         answer = answer_question(
-            retriever, query.text, top_k=DEPTH, language=query.lang, min_confidence=min_confidence, max_chars=100_000
+            retriever,
+            query.text,
+            top_k=DEPTH,
+            language=query.lang,
+            min_confidence=min_confidence,
+            max_chars=100_000,
+            scorer=scorer,
         )
         elapsed += time.perf_counter() - started
         rankings[query.id] = first_appearances(key(p.id, p.source.document_id) for p in answer.passages)

@@ -1,7 +1,7 @@
 """The cross-encoder reranker as shipped: an int8 ONNX file + the base model's tokenizer, run by onnxruntime.
 
-Trained by scripts/train_reranker.py (docs/QUALITY.md, "Reranker"); ``export_reranker`` writes the folder
-this module reads. int8 weights *and* word-embedding table keep the file under the 25 MB a committed
+Trained by scripts/train_reranker.py (docs/QUALITY.md, "Reranker"); ``lab/reranker_export.py`` writes the
+folder this module reads. int8 weights *and* word-embedding table keep the file under the 25 MB a committed
 artifact may weigh; serving needs no torch.
 """
 
@@ -9,61 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa_service.core.errors import ConfigError
-
-if TYPE_CHECKING:
-    import torch
 
 RERANKER_DIR = Path("data") / "reranker"
 MODEL_FILE = "reranker.int8.onnx"
 META_FILE = "reranker.json"
 MAX_TOKENS = 160  # question + passage, as trained (the first ~120 tokens of a passage name its subject)
 DEFAULT_FOLDER = Path(__file__).resolve().parent / RERANKER_DIR
-
-
-def export_reranker(model: torch.nn.Module, source: Path, out: Path, trained: dict[str, Any], work: Path) -> Path:
-    """ONNX export of a trained ``CrossEncoder`` (scripts/train_reranker.py), int8 quantised, into ``out``."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    work.mkdir(parents=True, exist_ok=True)
-    fp32 = work / "reranker.onnx"
-    dummy = torch.ones((2, 8), dtype=torch.long)
-    axes = {0: "pairs", 1: "tokens"}
-    torch.onnx.export(
-        model.eval(),
-        (dummy, dummy, torch.zeros_like(dummy)),
-        str(fp32),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["logit"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "logit": {0: "pairs"}},
-        opset_version=17,
-        dynamo=False,
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{MODEL_FILE}.{os.getpid()}"
-    quantize_dynamic(
-        str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gather"]
-    )
-    os.replace(tmp, out / MODEL_FILE)
-    shutil.copy2(source / "tokenizer.json", out / "tokenizer.json")
-    meta = {
-        "name": "clinic-minilm-reranker",
-        "max_tokens": MAX_TOKENS,
-        "sha256": hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest(),
-        "trained": trained,
-    }
-    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
-    return out / MODEL_FILE
 
 
 class OnnxReranker:
