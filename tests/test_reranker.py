@@ -1,5 +1,6 @@
-"""The shipped cross-encoder reranker: loads offline with its hash checked, reads a question and a passage
-together, and keeps rank and confidence in one order when the retriever uses it."""
+"""The opt-in cross-encoder reranker: installed from models/ with its hashes checked (make test installs it,
+make serve does not), loads offline, reads a question and a passage together, and keeps rank and confidence
+in one order when the retriever uses it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from qa_service.core.encoder import Encoder
 from qa_service.core.errors import ConfigError
 from qa_service.core.rerank import rerank_model
 from qa_service.core.retrieval import Retriever
+from qa_service.runtime.bundled_models import BUNDLED_MODELS, install_bundled
 from qa_service.runtime.index_load import load_current
-from qa_service.runtime.reranker import DEFAULT_FOLDER, MODEL_FILE, OnnxReranker
+from qa_service.runtime.reranker import MODEL_FILE, OnnxReranker
 from qa_service.settings import Settings
 from qa_service.wiring import load_reranker
+
+INSTALLED = Settings.from_env().model_cache_dir / "clinic-minilm-reranker"  # make test installs it here
 
 
 @pytest.fixture(scope="module")
 def reranker() -> OnnxReranker:
-    return OnnxReranker(DEFAULT_FOLDER, threads=2)
+    return OnnxReranker(INSTALLED, threads=2)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +33,13 @@ def reranked(index_dir: Path, encoder: Encoder, reranker: OnnxReranker) -> Retri
     return Retriever(load_current(index_dir, encoder), encoder, reranker=reranker)
 
 
-def test_the_shipped_reranker_fits_in_the_package_and_has_a_fitted_combination() -> None:
-    assert (DEFAULT_FOLDER / MODEL_FILE).stat().st_size <= 25_000_000
+def test_the_reranker_is_installed_outside_the_package_and_has_a_fitted_combination(tmp_path: Path) -> None:
+    import qa_service
+
+    assert not list(Path(qa_service.__file__).parent.rglob("*.onnx"))  # no model weights inside the package
+    assert (INSTALLED / MODEL_FILE).stat().st_size <= 25_000_000
+    again = install_bundled("clinic-minilm-reranker", INSTALLED.parent)  # installed: verified, not copied
+    assert again == INSTALLED
     model = rerank_model()
     assert model is not None and model.depth >= 1 and model.rerank_weight > 0
 
@@ -47,7 +56,7 @@ def test_an_answering_passage_scores_above_an_unrelated_one(reranker: OnnxRerank
 
 def test_a_reranker_whose_file_does_not_match_its_hash_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "reranker"
-    shutil.copytree(DEFAULT_FOLDER, folder)
+    shutil.copytree(INSTALLED, folder)
     blob = bytearray((folder / MODEL_FILE).read_bytes())
     blob[len(blob) // 2] ^= 0xFF
     (folder / MODEL_FILE).write_bytes(bytes(blob))
@@ -57,13 +66,26 @@ def test_a_reranker_whose_file_does_not_match_its_hash_is_refused(tmp_path: Path
         OnnxReranker(tmp_path / "missing")
 
 
-def test_qa_reranker_chooses_shipped_off_or_a_folder(tmp_path: Path) -> None:
+def test_qa_reranker_chooses_off_an_installed_model_or_a_folder(tmp_path: Path) -> None:
     assert load_reranker(Settings.from_env({"QA_RERANKER": "off"})) is None
-    assert isinstance(load_reranker(Settings.from_env({"QA_RERANKER": "shipped"})), OnnxReranker)
-    shutil.copytree(DEFAULT_FOLDER, tmp_path / "mine")
+    assert isinstance(load_reranker(Settings.from_env({"QA_RERANKER": "clinic-minilm-reranker"})), OnnxReranker)
+    shutil.copytree(INSTALLED, tmp_path / "mine")
     assert isinstance(load_reranker(Settings.from_env({"QA_RERANKER": str(tmp_path / "mine")})), OnnxReranker)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="neither off"):
         load_reranker(Settings.from_env({"QA_RERANKER": str(tmp_path / "nothing-here")}))
+    with pytest.raises(ConfigError, match="not installed.*make reranker"):  # by name, in an empty model folder
+        load_reranker(Settings.from_env({"QA_RERANKER": "clinic-minilm-reranker", "QA_MODEL_CACHE_DIR": str(tmp_path)}))
+
+
+def test_a_bundled_model_whose_file_differs_from_its_recorded_hash_is_not_installed(tmp_path: Path) -> None:
+    source = tmp_path / "models"
+    shutil.copytree(INSTALLED, source / "clinic-minilm-reranker")
+    with (source / "clinic-minilm-reranker" / "tokenizer.json").open("a") as fh:
+        fh.write(" ")
+    with pytest.raises(ConfigError, match="tokenizer.json does not match its recorded sha256"):
+        install_bundled("clinic-minilm-reranker", tmp_path / "installed", source)
+    assert not (tmp_path / "installed" / "clinic-minilm-reranker").exists()  # nothing a setting could load
+    assert set(BUNDLED_MODELS) == {"clinic-minilm-reranker"}
 
 
 @pytest.mark.parametrize(

