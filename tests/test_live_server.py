@@ -51,12 +51,10 @@ def test_ask_url_uses_the_server_without_the_ml_stack(live: tuple[LiveServer, Pa
         "print([m for m in ('torch', 'numpy', 'faiss', 'onnxruntime') if m in sys.modules], file=sys.stderr); "
         "sys.exit(rc)"
     )
-    started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code, server.url], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stderr.strip() == "[]"
+    assert out.stderr.strip() == "[]"  # no model, no numpy: the server answers
     assert json.loads(out.stdout)["answered"] is True
-    assert time.monotonic() - started < 10  # generous: the point is that no model is loaded
 
 
 def test_a_rebuild_goes_live_in_every_worker_without_failing_a_request(

@@ -39,7 +39,9 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="ask a question (locally, or a running server with --url)")
     a.add_argument("question")
     a.add_argument("--top-k", type=int, default=3)
-    a.add_argument("--lang", choices=("en", "fr"))
+    # checked where it is used (the server, or the local answer): reading the languages' stopwords here
+    # would load numpy into `ask --url`, which must stay free of the ML stack
+    a.add_argument("--lang", help="answer in this language (en, fr or another registered one)")
     a.add_argument("--json", action="store_true", help="print the API response")
     a.add_argument("--url", help="ask a running server, e.g. http://127.0.0.1:8000")
     e = sub.add_parser("eval", help="score the live index on a labelled question set")

@@ -53,7 +53,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     else:
         from qa_service.core.answer import answer_question
+        from qa_service.core.errors import ConfigError
+        from qa_service.core.languages import is_registered, languages
 
+        if args.lang is not None and not is_registered(args.lang):
+            raise ConfigError(f"--lang must be one of {', '.join(languages())}, not {args.lang!r}")
         result = answer_question(
             local_retriever(settings),
             args.question,

@@ -21,13 +21,13 @@ from qa_service.core.errors import InvalidQuestion
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.highlights import Highlights, highlights
 from qa_service.core.language_preference import in_language
+from qa_service.core.languages import is_registered
 from qa_service.core.pins import with_pin
 from qa_service.core.ranking import rank
 from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import Triage, triage
 from qa_service.core.scoring import Scorer, score
 
-LANGUAGES = ("en", "fr")
 UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
 
 
@@ -167,7 +167,7 @@ def answer_question(
     """
     started = time.perf_counter()
     text = clean_question(question, max_chars)
-    asked = language if language in LANGUAGES else None
+    asked = language if is_registered(language) else None
     key: AnswerKey = (retriever.version, text, top_k, asked, min_confidence, filters)
     result = cache.get(key) if cache is not None else None
     if result is None:

@@ -21,6 +21,7 @@ import yaml
 from qa_service.core import yaml_loader
 from qa_service.core.chunking import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
+from qa_service.core.languages import PIVOT, language, languages
 from qa_service.core.query import Lexicon, parse_lexicon
 from qa_service.core.question_sets import SetLineError, parse_set
 from qa_service.core.safety import Rules, parse_rules
@@ -36,7 +37,6 @@ FILES = (LEXICON, RULES, BOILERPLATE, TEXTS, GATE)
 PINS = "pins.yaml"  # optional: a folder made before pins existed has none, and pins nothing
 OPTIONAL = (PINS,)
 NO_PINS = "pins: []\n"
-LANGUAGES = ("en", "fr")
 
 
 class ContentError(QAError):
@@ -103,7 +103,7 @@ def _line(node: yaml.Node | None, *path: str | int) -> int | None:
 def _texts(text: str) -> Texts:
     raw, node = _yaml(TEXTS, text)
     for key in ("disclaimer", "no_answer"):
-        for lang in LANGUAGES:
+        for lang in languages():
             value = (raw or {}).get(key, {}) if isinstance(raw, dict) else {}
             if not isinstance(value, dict) or not isinstance(value.get(lang), str) or not value[lang].strip():
                 raise ContentError(TEXTS, _line(node, key, lang), f"{key}.{lang} must be a non-empty text")
@@ -114,7 +114,7 @@ def _lexicon(text: str) -> Lexicon:
     raw, node = _yaml(LEXICON, text)
     if not isinstance(raw, dict):
         raise ContentError(LEXICON, 1, "must be a mapping with fr_en, lay_en, answer_types and subjects")
-    for section in ("fr_en", "lay_en"):
+    for section in ("lay_en", *(language(c).lexicon_section for c in languages() if c != PIVOT)):
         for word, value in (raw.get(section) or {}).items():
             if not isinstance(value, str) or not value.strip():
                 raise ContentError(LEXICON, _line(node, section, str(word)), f"{section}: {word!r} needs a word")
@@ -145,13 +145,17 @@ def _rules(text: str) -> Rules:
     for key in ("messages", "negations", "mildness", "rules"):
         if key not in raw:
             raise ContentError(RULES, 1, f"{key} is missing")
+    for level, texts in (raw["messages"] or {}).items():
+        for lang in languages():
+            if not isinstance(texts, dict) or not isinstance(texts.get(lang), str) or not texts[lang].strip():
+                raise ContentError(RULES, _line(node, "messages", level), f"messages.{level}.{lang} must be a text")
     for i, rule in enumerate(raw["rules"] or []):
         where = _line(node, "rules", i)
         if not isinstance(rule, dict) or "name" not in rule or "level" not in rule:
             raise ContentError(RULES, where, "each rule needs a name and a level")
         if rule["level"] not in raw["messages"]:
             raise ContentError(RULES, _line(node, "rules", i, "level"), f"level {rule['level']!r} has no message")
-        for lang in LANGUAGES:
+        for lang in languages():
             for j, pattern in enumerate(rule.get(lang) or []):
                 try:
                     re.compile(str(pattern))

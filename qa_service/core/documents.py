@@ -18,6 +18,7 @@ import yaml
 
 from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
+from qa_service.core.languages import is_registered, languages
 from qa_service.core.readers import EXTRACTED_SUFFIXES, extractor
 
 log = logging.getLogger(__name__)
@@ -106,8 +107,8 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         raise ValueError("no text after the front matter")
     title = str(meta.get("title") or _title_from(doc_id, body, markdown)).strip()
     language = str(meta.get("language") or meta.get("lang") or detect_language(body[:3000])).strip().lower()[:2]
-    if language not in ("en", "fr"):
-        raise ValueError(f"front matter language {language!r} is not en or fr")
+    if not is_registered(language):
+        raise ValueError(f"front matter language {language!r} is not one of {', '.join(languages())}")
     url = meta.get("url")
     translation_of = meta.get("translation_of")
     tags = meta.get("tags") or ()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from qa_service.core.answer import Answer, AnswerPassage
+from qa_service.core.languages import languages
 from qa_service.core.question_sets import Item
 
 Answerer = Callable[[str, str], Answer]
@@ -62,7 +63,7 @@ def evaluate(items: list[Item], ask: Answerer, texts_of: TextsOf | None = None) 
     gives the texts a passage stands for (itself, and its translations: a French passage answers a French
     question whose gold phrase is the English original's)."""
     texts_of = texts_of or (lambda passage: [passage.text])
-    slices = {"all": Scores(), "en": Scores(), "fr": Scores()}
+    slices = {"all": Scores(), **{code: Scores() for code in languages()}}
     for item in items:
         response = ask(item.question, item.lang)
         for key in ("all", item.lang):

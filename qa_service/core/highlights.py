@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qa_service.core.languages import languages
 from qa_service.core.query import Query
 from qa_service.core.sentences import sentence_spans
 from qa_service.core.terms import stem, words
@@ -16,14 +17,15 @@ from qa_service.core.terms import stem, words
 
 @dataclass(frozen=True)
 class PassageTerms:
-    words: tuple[tuple[int, int, str, str], ...]  # (start, end, English stem, French stem)
-    sentences: tuple[tuple[int, int, frozenset[str]], ...]  # (start, end, English stems)
+    words: tuple[tuple[int, int, tuple[str, ...]], ...]  # (start, end, its stem in each registered language)
+    sentences: tuple[tuple[int, int, frozenset[str]], ...]  # (start, end, pivot-language stems)
 
 
 def passage_terms(text: str) -> PassageTerms:
-    found = tuple((s, e, stem(w, "en"), stem(w, "fr")) for s, e, w in words(text))
+    codes = languages()  # the pivot first
+    found = tuple((s, e, tuple(stem(w, code) for code in codes)) for s, e, w in words(text))
     sentences = tuple(
-        (s, e, frozenset(en for ws, we, en, _ in found if s <= ws and we <= e)) for s, e in sentence_spans(text)
+        (s, e, frozenset(stems[0] for ws, we, stems in found if s <= ws and we <= e)) for s, e in sentence_spans(text)
     )
     return PassageTerms(found, sentences)
 
@@ -42,7 +44,7 @@ class Highlights:
 def highlights(text: str, terms: PassageTerms, query: Query) -> Highlights:
     """The best-answer sentence and the question's words in ``text``."""
     query_stems = set(query.stems)
-    term_spans = tuple((s, e) for s, e, en, fr in terms.words if en in query_stems or fr in query_stems)
+    term_spans = tuple((s, e) for s, e, stems in terms.words if any(st in query_stems for st in stems))
     best: tuple[float, int] | None = None
     best_span = (0, len(text))
     for position, (s, e, sentence_stems) in enumerate(terms.sentences):

@@ -17,7 +17,8 @@ import bm25s
 import numpy as np
 
 from qa_service.core.chunking import Passage
-from qa_service.core.terms import content_stems, fold, words
+from qa_service.core.languages import fold
+from qa_service.core.terms import content_stems, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG on import
 

@@ -1,4 +1,4 @@
-"""Reading a patient's question: language, spelling, lay words and French, before any search.
+"""Reading a patient's question: language, spelling, lay words and translations, before any search.
 
 The articles are never changed; only the question is rendered into the words they use. The vocabulary
 for that lives in ``data/lexicon.yaml`` so staff can review it; spelling is corrected against the
@@ -20,7 +20,9 @@ from wordfreq import zipf_frequency
 
 from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
-from qa_service.core.terms import STOPWORDS, fold, is_stopword, stem, words
+from qa_service.core.languages import PIVOT, fold, languages
+from qa_service.core.languages import language as language_entry
+from qa_service.core.terms import is_stopword, stem, words
 from qa_service.core.tuning import STEPS
 
 
@@ -42,11 +44,15 @@ class AnswerType:
 
 @dataclass(frozen=True)
 class Lexicon:
-    fr_en: dict[str, str]
+    translations: dict[str, dict[str, str]]  # language code -> its words -> the articles' English (fr_en, ...)
     lay_en: dict[str, str]
-    fr_stems: dict[str, str]
+    translation_stems: dict[str, dict[str, str]]  # the same, looked up by stem (inflections share one)
     answer_types: tuple[AnswerType, ...]
     subjects: tuple[frozenset[str], ...]  # each: folded words naming one subject (any language)
+
+    def known_words(self) -> set[str]:
+        """Every word the lexicon renders, in any language (spelling correction accepts them)."""
+        return set(self.lay_en).union(*self.translations.values())
 
 
 @lru_cache(maxsize=1)
@@ -63,12 +69,19 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in items)
 
-    fr_en = {fold(str(k)): str(v) for k, v in (raw.get("fr_en") or {}).items()}
+    translations = {
+        code: {fold(str(k)): str(v) for k, v in (raw.get(language_entry(code).lexicon_section) or {}).items()}
+        for code in languages()
+        if code != PIVOT
+    }
     return Lexicon(
-        fr_en=fr_en,
+        translations=translations,
         lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
-        # French inflections ("empirent", "empirer") share a stem: look translations up by stem too.
-        fr_stems={stem(k, "fr"): v for k, v in sorted(fr_en.items(), key=lambda kv: len(kv[0]), reverse=True)},
+        # Inflections ("empirent", "empirer") share a stem: look translations up by stem too.
+        translation_stems={
+            code: {stem(k, code): v for k, v in sorted(table.items(), key=lambda kv: len(kv[0]), reverse=True)}
+            for code, table in translations.items()
+        },
         subjects=tuple(frozenset(fold(str(w)) for w in group) for group in raw.get("subjects") or []),
         answer_types=tuple(
             AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
@@ -77,19 +90,19 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
     )
 
 
-_NO_LEXICON = Lexicon({}, {}, {}, (), ())  # the reading without lay words and French (ablation)
+_NO_LEXICON = Lexicon({}, {}, {}, (), ())  # the reading without lay words and translations (ablation)
 
 
-def _french_inflection(word: str, lex: Lexicon) -> str | None:
-    """Translation of an inflected French word ("empirent") through a lexicon entry's stem ("empir")."""
+def _inflection(word: str, stems: dict[str, str]) -> str | None:
+    """Translation of an inflected word ("empirent") through a lexicon entry's stem ("empir")."""
     if len(word) < 5:
         return None
     best = max(
-        (s for s in lex.fr_stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
+        (s for s in stems if len(s) >= 4 and word.startswith(s) and len(word) - len(s) <= 4),
         key=len,
         default=None,
     )
-    return lex.fr_stems[best] if best else None
+    return stems[best] if best else None
 
 
 def _phrases(tokens: list[str], lex: Lexicon) -> list[str]:
@@ -146,8 +159,8 @@ class QueryReader:
     def __init__(self, corpus_words: Iterable[str], lex: Lexicon | None = None) -> None:
         self.vocab = frozenset(fold(w) for w in corpus_words)
         self.lexicon = lex = lex or lexicon()
-        self._targets = sorted(w for w in self.vocab | set(lex.fr_en) | set(lex.lay_en) if len(w) >= 4)
-        self._known = self.vocab | set(lex.fr_en) | set(lex.lay_en)
+        self._targets = sorted(w for w in self.vocab | lex.known_words() if len(w) >= 4)
+        self._known = self.vocab | lex.known_words()
 
     def _correct(self, word: str, language: str) -> str:
         """Closest corpus or lexicon word for a word nobody knows (a typo), else the word itself."""
@@ -176,25 +189,28 @@ class QueryReader:
                 i += 1
         corrected = [self._correct(t, lang) for t in joined] if "spelling" in steps else joined
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
-        if lang != "fr":
+        if lang == PIVOT:
             corrected = _phrases(corrected, lex)
+        translated = lex.translations.get(lang, {})
+        translated_stems = lex.translation_stems.get(lang, {})
+        stopwords = language_entry(lang).stopwords
 
         rendered: list[str] = []  # the English reading of the question, for the encoder
         expansions: list[str] = []
         concepts: dict[tuple[str, ...], float] = {}  # each question word with its translations / synonyms
         for word in corrected:
             alternatives: list[str] = []
-            if lang == "fr":
-                english = lex.fr_en.get(word) or _french_inflection(word, lex)
+            if lang != PIVOT:  # rendered into the articles' English where the lexicon knows the word
+                english = translated.get(word) or _inflection(word, translated_stems)
                 if english:
                     rendered.append(english)
                     alternatives += english.split()
-                elif word in self.vocab or word not in STOPWORDS["fr"]:
+                elif word in self.vocab or word not in stopwords:
                     rendered.append(word)
                 if not is_stopword(word):
                     alternatives.append(word)
-                stems = [stem(w, "en") for w in alternatives if not is_stopword(w)]
-                stems += [stem(word, "fr")] if not is_stopword(word) else []
+                stems = [stem(w, PIVOT) for w in alternatives if not is_stopword(w)]
+                stems += [stem(word, lang)] if not is_stopword(word) else []
             else:
                 rendered.append(word)
                 plain = word if word in lex.lay_en or word in self.vocab else _plain_form(word)
@@ -207,7 +223,7 @@ class QueryReader:
             group = tuple(dict.fromkeys(s for s in stems if s))
             if group:
                 concepts[group] = max(concepts.get(group, 0.0), word_weight(word, lang))
-        if lang == "fr" or corrections:
+        if lang != PIVOT or corrections:
             dense_text = " ".join(rendered)
         else:
             dense_text = question.strip()

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from qa_service.core.languages import PIVOT, languages
+
 LEVELS = ("urgent", "emergency")  # ascending severity
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(?:but|however|though|mais|cependant|toutefois)\b", re.IGNORECASE)
 
@@ -64,13 +66,13 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
     for rule in raw["rules"]:
         if rule["level"] not in LEVELS:
             raise ValueError(f"safety rule {rule['name']}: unknown level {rule['level']!r}")
-        patterns = tuple(re.compile(p, re.IGNORECASE) for lang in ("en", "fr") for p in rule.get(lang, []))
+        patterns = tuple(re.compile(p, re.IGNORECASE) for lang in languages() for p in rule.get(lang) or [])
         parsed.append(_Rule(rule["name"], rule["level"], bool(rule.get("mild_is_normal", False)), patterns))
     return Rules(
         tuple(parsed),
         raw["messages"],
-        _terms_pattern(raw["negations"]["en"] + raw["negations"]["fr"]),
-        _terms_pattern(raw["mildness"]["en"] + raw["mildness"]["fr"]),
+        _terms_pattern([t for lang in languages() for t in raw["negations"].get(lang) or []]),
+        _terms_pattern([t for lang in languages() for t in raw["mildness"].get(lang) or []]),
     )
 
 
@@ -99,6 +101,6 @@ def triage(question: str, language: str = "en", config: Rules | None = None) -> 
     if not found:
         return None
     level = max(found, key=LEVELS.index)
-    lang = language if language in ("en", "fr") else "en"
     matched = tuple(dict.fromkeys(m for lvl in sorted(found, key=LEVELS.index, reverse=True) for m in found[lvl]))
-    return Triage(level, config.messages[level][lang], matched)
+    messages = config.messages[level]
+    return Triage(level, messages.get(language) or messages[PIVOT], matched)

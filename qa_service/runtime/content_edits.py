@@ -17,11 +17,11 @@ from pathlib import Path
 import yaml
 
 from qa_service.core.content import LEXICON, NO_PINS, PINS, Pin, default_files, parse_content
+from qa_service.core.languages import is_registered, language, languages
 from qa_service.runtime.content_dir import read_content_dir
 
 # The explanation staff read at the top of pins.yaml: the comment lines of the packaged default.
 PINS_HEADER = "".join(line for line in default_files()[PINS].splitlines(keepends=True) if line.startswith("#"))
-SECTIONS = {"en": "lay_en", "fr": "fr_en"}  # a patient's word in English / in French -> the articles' word
 
 
 @contextmanager
@@ -73,12 +73,15 @@ def remove_pin(folder: Path, question: str) -> bool:
 
 
 def add_synonym(folder: Path, word: str, means: str, lang: str) -> None:
-    """A patient's word read as an article's word (``lay_en`` for English, ``fr_en`` for French).
-    Raises ValueError when the word is not one word, or the section already has it."""
+    """A patient's word read as an article's word (``lay_en`` for English, ``fr_en`` for French: the
+    language's lexicon section). Raises ValueError when the word is not one word, or the section already
+    has it, or the language is not registered."""
     word, means = word.strip().lower(), means.strip().lower()
     if not re.fullmatch(r"[\w'-]{2,40}", word) or not re.fullmatch(r"[\w' -]{2,80}", means):
         raise ValueError("a synonym is one word (2-40 letters) read as an article's word or words")
-    section = SECTIONS[lang]
+    if not is_registered(lang):
+        raise ValueError(f"{lang!r} is not one of the service's languages ({', '.join(languages())})")
+    section = language(lang).lexicon_section
     with _locked(folder):
         text = (folder / LEXICON).read_text("utf-8")
         existing = (yaml.safe_load(text) or {}).get(section) or {}

@@ -12,8 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from qa_service.core.answer import LANGUAGES, answer_question, clean_question
+from qa_service.core.answer import answer_question, clean_question
 from qa_service.core.filters import NO_FILTERS, Filters
+from qa_service.core.languages import is_registered, languages
 from qa_service.runtime.engine import Engine
 from qa_service.settings import Settings
 from qa_service.web.app_state import app_state
@@ -80,8 +81,8 @@ def _top_k(value: Any) -> int:
 def _lang(value: Any) -> str | None:
     if value is None:  # absent or null: detected from the question
         return None
-    if value not in LANGUAGES:
-        raise BadField('lang must be "en" or "fr"')
+    if not is_registered(value):
+        raise BadField(f"lang must be one of {', '.join(languages())}")
     return str(value)
 
 
@@ -89,8 +90,8 @@ def _filters(document: Any, lang: Any, tags: Any) -> Filters:
     """Filters from the request; a bad one is a 400 that says which, never an empty answer."""
     if document is not None and (not isinstance(document, str) or not 0 < len(document) <= 300):
         raise BadField("filters.document must be a document id (see /api/v1/info)")
-    if lang is not None and lang not in LANGUAGES:
-        raise BadField('filters.lang must be "en" or "fr"')
+    if lang is not None and not is_registered(lang):
+        raise BadField(f"filters.lang must be one of {', '.join(languages())}")
     if tags is None:
         tags = []
     if not isinstance(tags, list) or len(tags) > 20 or not all(isinstance(t, str) and 0 < len(t) <= 100 for t in tags):

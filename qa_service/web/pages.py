@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request, send_from_directory
 
+from qa_service.core.languages import languages
+
 bp = Blueprint("pages", __name__)
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_TEXT = {
@@ -96,7 +98,24 @@ SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js"}
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
-    return yaml.safe_load((Path(__file__).resolve().parent / "openapi.yaml").read_text("utf-8"))
+    """The OpenAPI description, its language enums ([en, fr] in the file) set to the registered languages."""
+    document = yaml.safe_load((Path(__file__).resolve().parent / "openapi.yaml").read_text("utf-8"))
+    codes = list(languages())
+
+    def registered(node: object) -> object:
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list) and {"en", "fr"} <= set(enum):
+                node["enum"] = codes + [None] * (None in enum)
+            for value in node.values():
+                registered(value)
+        elif isinstance(node, list):
+            for value in node:
+                registered(value)
+        return node
+
+    registered(document)
+    return document
 
 
 @bp.get("/openapi.json")

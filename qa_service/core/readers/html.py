@@ -8,6 +8,7 @@ import re
 import lxml.html
 import trafilatura
 
+from qa_service.core.languages import is_registered
 from qa_service.core.readers.extracted import Extracted
 
 # Elements a page builder names after what they are: never patient education. trafilatura drops most site
@@ -64,6 +65,6 @@ def extract_html(raw: bytes) -> Extracted:
         text=text.strip() + "\n",
         title=(metadata.title if metadata and metadata.title else None) or (title.strip() if title else None),
         url=str(canonical[0]).strip() if canonical else None,
-        language=language if language in ("en", "fr") else None,
+        language=language if is_registered(language) else None,
         dropped=tuple(dropped),
     )
