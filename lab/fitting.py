@@ -14,8 +14,8 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from qa_service.core.benchmark import Benchmark
-from qa_service.core.candidates import gather
 from qa_service.core.fusion import LearnedFusion
+from qa_service.core.ranking import evidence_of
 from qa_service.core.rerank import Reranker, logit, pair_text
 from qa_service.core.retrieval import Retriever
 from qa_service.core.scoring import score
@@ -28,7 +28,7 @@ def examples(bench: Benchmark, retriever: Retriever, by: str) -> list[Example]:
     """(features, labels, answerable, question features) per question of the benchmark."""
     out = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
-        evidence = gather(retriever, retriever.read(query.text, query.lang), DEPTH)
+        evidence = evidence_of(retriever, retriever.read(query.text, query.lang), DEPTH)
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [
             retriever.passages[r].document_id.removesuffix(".md") if by == "corpus" else retriever.passages[r].id
@@ -93,7 +93,7 @@ def rerank_examples(bench: Benchmark, retriever: Retriever, reranker: Reranker, 
     out = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
         read = retriever.read(query.text, query.lang)
-        hits = score(retriever, read, gather(retriever, read, depth))[:depth]  # before rerank and duplicates
+        hits = score(retriever, read, evidence_of(retriever, read, depth))[:depth]  # before rerank and duplicates
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [h.passage.document_id.removesuffix(".md") if by == "corpus" else h.passage.id for h in hits]
         logits = reranker.score(read.dense_text, [pair_text(h.passage) for h in hits])

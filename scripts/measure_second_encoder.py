@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from lab import fitting as tf  # noqa: E402
 from qa_service.core.benchmark import Benchmark, load_beir  # noqa: E402
-from qa_service.core.candidates import gather  # noqa: E402
 from qa_service.core.encoder import Encoder  # noqa: E402
 from qa_service.core.fusion import LearnedFusion  # noqa: E402
 from qa_service.core.loaded_index import LoadedIndex  # noqa: E402
+from qa_service.core.ranking import evidence_of  # noqa: E402
 from qa_service.core.retrieval import Retriever  # noqa: E402
 from qa_service.core.tuning import Tuning  # noqa: E402
 from qa_service.runtime.benchmark_run import DEPTH, clinic_set, corpus_index  # noqa: E402
@@ -58,7 +58,7 @@ def rows(
     out: list[Row] = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
         read = retriever.read(query.text, query.lang)
-        evidence = gather(retriever, read, DEPTH)
+        evidence = evidence_of(retriever, read, DEPTH)
         relevant = bench.qrels.get(query.id, set()) if answerable else set()
         keys = [
             retriever.passages[r].document_id.removesuffix(".md") if by == "corpus" else retriever.passages[r].id

@@ -1,5 +1,6 @@
-"""A second model (QA_SECOND_MODEL=all-mpnet-base-v2) paired with the first: searched by the first's part,
-rescored with the second's cosine, through the real models, FAISS and the learned fusion's paired fit."""
+"""A second model (QA_SECOND_MODEL=all-mpnet-base-v2) paired with the first: the first's vectors are searched
+(FAISS holds only them), the second's, in their own store, rescore the candidates, through the real models,
+FAISS and the learned fusion's paired fit."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import numpy as np
 import pytest
 
 from qa_service.core.answer import answer_question
-from qa_service.core.candidates import gather
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import searched_dimension
 from qa_service.core.errors import IndexMismatch
+from qa_service.core.ranking import evidence_of
 from qa_service.core.retrieval import Retriever
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_current
@@ -43,13 +44,16 @@ def test_the_first_models_part_is_searched_and_the_seconds_rescores(
     paired: PairedEncoder, paired_retriever: Retriever, tmp_path: Path
 ) -> None:
     assert searched_dimension(paired) == paired.first.dimension < paired.dimension
+    loaded = paired_retriever.loaded  # the FAISS index holds the first model's vectors; the second has its own
+    assert loaded.vectors.dimension == paired.first.dimension
+    assert loaded.second is not None and loaded.second.shape == (len(loaded.passages), paired.second.dimension)
     question = "can I pop the pimples after microneedling?"
     query = paired_retriever.read(question)
-    evidence = gather(paired_retriever, query, 10)
+    evidence = evidence_of(paired_retriever, query, 10)
     documents, _ = load_documents(DOCUMENTS)
     build_index(documents, paired.first, tmp_path, chunk_tokens=200)
     retriever = Retriever(load_current(tmp_path, paired.first), paired.first)
-    alone = gather(retriever, retriever.read(question), 10)  # the first model by itself, same passages
+    alone = evidence_of(retriever, retriever.read(question), 10)  # the first model by itself, same passages
     assert evidence.rows == alone.rows
     assert np.allclose(evidence.cosine, alone.cosine, atol=1e-5)
     assert evidence.second is not None and evidence.names[-2:] == ("second_cosine", "second_gap")

@@ -21,18 +21,19 @@ def _share(part: frozenset[str], whole: set[str]) -> float:
     return len(part & whole) / len(part) if part else 0.0
 
 
-def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
+def gather(
+    retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS, vector: np.ndarray | None = None
+) -> Evidence:
     """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads.
-    With ``filters``, both lists are searched through and ranked among the passages that pass only."""
+    With ``filters``, both lists are searched through and ranked among the passages that pass only.
+    ``vector``: the question's (1, d) vector when the caller has it (else embedded here)."""
     passages, tuning = retriever.passages, retriever.tuning
     n = len(passages)
     depth = min(n, max(tuning.candidates, top_k * 5))
-    full = retriever.embed_query(query.dense_text)
-    split = retriever.split
-    qvec = full[:, :split]
+    full = retriever.embed_query(query.dense_text) if vector is None else vector
+    qvec = np.ascontiguousarray(full[:, : retriever.split])  # a pair's second part is not searched
     wide = n if filters or n <= WHOLE_CORPUS else depth
-    searched = np.hstack([qvec, np.zeros((1, full.shape[1] - split), np.float32)]) if retriever.paired else full
-    cos_scores, rows = retriever.loaded.vectors.search(searched, wide)
+    cos_scores, rows = retriever.loaded.vectors.search(qvec, wide)
     cosine = {
         int(r): float(s)
         for r, s in zip(rows[0], cos_scores[0], strict=True)
@@ -52,10 +53,6 @@ def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO
     if missing:  # their exact cosine
         cosine.update(zip(missing, (retriever.vectors(missing) @ qvec[0]).tolist(), strict=True))
     asked = set(query.stems)
-    second = None
-    if retriever.paired:  # the second model's cosine, for the candidates only
-        tail = full[0, split:]
-        second = retriever.loaded.vectors.vectors(pool)[:, split:] @ tail
     return Evidence(
         rows=pool,
         cosine=np.array([cosine[r] for r in pool]),
@@ -64,5 +61,4 @@ def gather(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO
         lexical_rank=np.array([lexical_rank.get(r, depth) for r in pool], dtype=np.float64),
         coverage=retriever.lexical.coverage(query.concepts, query.weights, pool),
         title=np.array([_share(retriever.title_stems(r), asked) for r in pool]),
-        second=second,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa_service.core.chunking import Passage
 from qa_service.core.content import Content
 from qa_service.core.lexical import LexicalIndex
@@ -26,3 +28,4 @@ class LoadedIndex:
     lexical: LexicalIndex | None = None  # saved with the version; None: the Retriever builds it
     words: set[str] | None = None  # the corpus words for spelling correction, likewise
     content: Content | None = None  # the staff content it was built with; None (older versions): defaults
+    second: np.ndarray | None = None  # a second model's passage vectors (QA_SECOND_MODEL), its own store

@@ -1,6 +1,7 @@
 """Ranking a question's passages: the retrieval stages in their order, each in its own module.
 
-gather candidates (``candidates``) → score them (``scoring``) → rescore the leading ones with a
+gather candidates (``candidates``) → the second model's cosine, when one is configured
+(``second_model``) → score them (``scoring``) → rescore the leading ones with a
 cross-encoder when one is configured (``rerank``) → collapse near-duplicates (``duplicates``). The answer
 (``answer.py``) runs this, then prefers the asker's language and staff pins, then triages. A new scoring
 stage goes here, between scoring and duplicates.
@@ -10,12 +11,20 @@ from __future__ import annotations
 
 from qa_service.core.candidates import gather
 from qa_service.core.duplicates import collapse_duplicates
+from qa_service.core.evidence import Evidence
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.hits import Hit
 from qa_service.core.query import Query
 from qa_service.core.rerank import rerank
 from qa_service.core.retrieval import Retriever
 from qa_service.core.scoring import Scorer, score
+from qa_service.core.second_model import second_opinion
+
+
+def evidence_of(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
+    """What the scoring stage reads: the question embedded once, its candidates, the second model's cosine."""
+    vector = retriever.embed_query(query.dense_text)
+    return second_opinion(retriever, vector, gather(retriever, query, top_k, filters, vector))
 
 
 def rank(
@@ -26,7 +35,7 @@ def rank(
     reranker's fitted combination does not read."""
     if not retriever.passages:
         return []
-    hits = scorer(retriever, query, gather(retriever, query, top_k, filters))
+    hits = scorer(retriever, query, evidence_of(retriever, query, top_k, filters))
     if retriever.reranker is not None and scorer is score and "rerank" in retriever.tuning.steps:
         hits = rerank(retriever.reranker, query, hits)
     return collapse_duplicates(retriever, hits, top_k)

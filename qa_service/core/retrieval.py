@@ -48,9 +48,10 @@ class Retriever:
         self.encoder = encoder
         self.reranker = reranker
         self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
-        # A paired encoder's vectors: the first model's part is searched, the second's rescores candidates.
+        # A paired encoder: the first model's part of a question vector is searched (the FAISS index holds
+        # only its passage vectors); the second's part meets the second model's own store.
         self.split = searched_dimension(encoder)
-        self.paired = self.split < encoder.dimension
+        self.paired = loaded.second is not None
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
         self.version = loaded.version
@@ -77,8 +78,8 @@ class Retriever:
         return self.reader.read(question, language, self.tuning.steps)
 
     def vectors(self, rows: list[int]) -> np.ndarray:
-        """The searched part of passages' vectors (all of it, or the first model's part of a pair)."""
-        return self.loaded.vectors.vectors(rows)[:, : self.split]
+        """Passages' vectors as searched (the first model's)."""
+        return self.loaded.vectors.vectors(rows)
 
     def question_vector(self, text: str) -> np.ndarray:
         """The searched part of a question's (1, d) vector, as passages' ``vectors`` (grouping questions)."""

@@ -22,7 +22,7 @@ import numpy as np
 from qa_service.core.chunking import CHUNKER_VERSION, Passage, boilerplate_fingerprint, chunk_documents
 from qa_service.core.content import default_files, parse_content
 from qa_service.core.documents import Document, Skipped
-from qa_service.core.encoder import Encoder
+from qa_service.core.encoder import Encoder, searched_dimension
 from qa_service.core.errors import BuildError, IndexCorrupt
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.manifest import (
@@ -42,6 +42,7 @@ from qa_service.runtime.index_files import (
     LEXICAL,
     MANIFEST,
     PASSAGES,
+    SECOND_VECTORS,
     TEXTS,
     TMP_PREFIX,
     VECTORS,
@@ -89,10 +90,13 @@ def _write_version(
     documents: list[Document],
     passages: list[Passage],
     vectors: np.ndarray,
+    searched: int,
     index_kind: str,
     content_files: Mapping[str, str],
 ) -> None:
-    store, index_record = build_store(vectors, index_kind)
+    """``searched``: the columns of ``vectors`` the FAISS index holds (the first model's); the rest, a second
+    model's, go to a store of their own (``second.npy``) that only its scoring stage reads."""
+    store, index_record = build_store(np.ascontiguousarray(vectors[:, :searched]), index_kind)
     (folder / CONTENT).mkdir()
     for name, text in content_files.items():  # the wording this version answers with
         (folder / CONTENT / name).write_text(text, "utf-8")
@@ -109,6 +113,9 @@ def _write_version(
     ]
     (folder / WORDS).write_text(json.dumps(sorted(corpus_words(passages)), ensure_ascii=False), "utf-8")
     names = [VECTORS, PASSAGES, WORDS, TEXTS, *lexical, *(f"{CONTENT}/{name}" for name in sorted(content_files))]
+    if searched < vectors.shape[1]:
+        np.save(folder / SECOND_VECTORS, np.ascontiguousarray(vectors[:, searched:], dtype=np.float32))
+        names.append(SECOND_VECTORS)
     files = {name: sha256_file(folder / name) for name in names}
     record = dataclasses.replace(manifest, index=index_record, files=files).to_dict()
     (folder / MANIFEST).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -182,7 +189,7 @@ def build_index(
                 index=IndexRecord(index_kind),  # replaced by the store's own record once it is built
                 content=ContentRecord(content.fingerprint, tuple(sorted(files))),
             )
-            _write_version(tmp, manifest, documents, passages, vectors, index_kind, files)
+            _write_version(tmp, manifest, documents, passages, vectors, searched_dimension(encoder), index_kind, files)
             final = root / version
             os.rename(tmp, final)
             fsync_dir(root)

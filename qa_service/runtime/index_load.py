@@ -7,17 +7,29 @@ so a worker keeps serving what it had.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qa_service.core.chunking import Passage
 from qa_service.core.content import FILES, OPTIONAL, ContentError, parse_content
-from qa_service.core.encoder import Encoder
-from qa_service.core.errors import IndexCorrupt, IndexNotReady
+from qa_service.core.encoder import Encoder, searched_dimension
+from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.lexical import LexicalIndex
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.runtime.faiss_store import load_store
-from qa_service.runtime.index_files import CONTENT, LEXICAL, PASSAGES, VECTORS, WORDS, read_current, versions_dir
+from qa_service.runtime.index_files import (
+    CONTENT,
+    LEXICAL,
+    PASSAGES,
+    SECOND_VECTORS,
+    VECTORS,
+    WORDS,
+    read_current,
+    versions_dir,
+)
 from qa_service.runtime.index_verify import verify_version
 
 
@@ -33,11 +45,13 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
     except (ValueError, TypeError) as exc:
         raise IndexCorrupt(f"{folder / PASSAGES} is damaged: {exc}") from None
     count = manifest.passage_count
-    if not (vectors.size == len(passages) == count) or vectors.dimension != encoder.dimension:
+    searched = searched_dimension(encoder)
+    if not (vectors.size == len(passages) == count) or vectors.dimension != searched:
         raise IndexCorrupt(
             f"index {version} is inconsistent: {vectors.size} vectors of dimension {vectors.dimension}, "
             f"{len(passages)} passages, manifest says {count}"
         )
+    second = _second_vectors(folder, files, version, len(passages), encoder.dimension - searched)
     lexical, vocabulary = None, None
     if WORDS in files:  # versions built before the lexical index was saved get it rebuilt by the Retriever
         try:
@@ -54,7 +68,26 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
             content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in names})
         except (OSError, ContentError) as exc:
             raise IndexCorrupt(f"the content of {version} cannot be read: {exc}") from None
-    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content)
+    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content, second)
+
+
+def _second_vectors(
+    folder: Path, files: Mapping[str, str], version: str, rows: int, dimension: int
+) -> np.ndarray | None:
+    """The second model's passage vectors (their own store), or None when the encoder is one model."""
+    if not dimension:
+        return None
+    if SECOND_VECTORS not in files:
+        raise IndexMismatch(f"index {version} keeps no second model's vectors of its own; rebuild the index")
+    try:
+        second = np.load(folder / SECOND_VECTORS, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / SECOND_VECTORS} cannot be read: {exc}") from None
+    if second.shape != (rows, dimension):
+        raise IndexCorrupt(
+            f"index {version} is inconsistent: second model's vectors {second.shape}, not {(rows, dimension)}"
+        )
+    return np.asarray(second, dtype=np.float32)
 
 
 def _passage(row: dict[str, Any]) -> Passage:

@@ -1,10 +1,11 @@
-"""Two embedding models as one encoder: the first's vector searched, the second's beside it for reranking.
+"""Two embedding models as one encoder: the first's vector searched, the second's for a second opinion.
 
-Each passage's vector is the two models' unit vectors side by side, so an index version, its manifest
-(name, fingerprint, dimension), its checksums and its embedding cache work as for one model, and a version
-built with another pair is refused like any foreign model. The retriever searches the first part only
-(``first_dimension``) and reads the second model's cosine for the candidates it found
-(``core/retrieval.py``); the learned fusion fitted with that feature is ``data/fusion-paired.json``.
+It embeds with both (the two unit vectors side by side), so the manifest (name, fingerprint, dimension) and
+the embedding cache work as for one model, and a version built with another pair is refused like any
+foreign model. The build splits them: the FAISS index holds the first model's vectors, the second's go to
+a store of their own (``second.npy``); the second model's scoring stage (``core/second_model.py``) reads
+its cosine for the candidates the first found, and the learned fusion fitted with that feature is
+``data/fusion-paired.json``.
 """
 
 from __future__ import annotations
