@@ -54,7 +54,7 @@ def rows(
     bench: Benchmark, loaded: LoadedIndex, first: Encoder, second: Encoder, vectors: np.ndarray, by: str
 ) -> list[Row]:
     """Per question: the first stage's features, the same with the second cosine, labels, corpus keys."""
-    retriever = Retriever(loaded, first, Tuning(fusion="rrf"))
+    retriever = Retriever(loaded, first, Tuning())
     out: list[Row] = []
     for query, answerable in [*((q, True) for q in bench.queries), *((q, False) for q in bench.out_of_scope)]:
         read = retriever.read(query.text, query.lang)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from lab.ablation import ABLATIONS, ablated  # noqa: E402
 from lab.fusions import COMPARISONS  # noqa: E402
 from qa_service.cli.benchmark_command import format_rows  # noqa: E402
 from qa_service.core.benchmark import load_beir  # noqa: E402
 from qa_service.core.scoring import score  # noqa: E402
-from qa_service.core.tuning import STEPS, Tuning  # noqa: E402
-from qa_service.runtime.benchmark_run import clinic_set, corpus_index, run_plain, run_service  # noqa: E402
+from qa_service.runtime.benchmark_run import clinic_set, corpus_index, run_plain, run_service, served  # noqa: E402
 from qa_service.settings import Settings  # noqa: E402
 from qa_service.wiring import load_encoder  # noqa: E402
 
@@ -52,16 +52,15 @@ def main() -> None:
         bench = bench.split(args.split)
         outcomes = [run_plain(bench, loaded, encoder, "bm25", by=by), run_plain(bench, loaded, encoder, "dense", by=by)]
         for name, scorer in VARIANTS.items():
-            outcome = run_service(bench, loaded, encoder, Tuning(), settings.min_confidence, by=by, scorer=scorer)
+            outcome = run_service(bench, served(loaded, encoder), settings.min_confidence, by=by, scorer=scorer)
             outcome.method = name
             outcomes.append(outcome)
         if reranker is not None:
-            outcome = run_service(bench, loaded, encoder, Tuning(), settings.min_confidence, by=by, reranker=reranker)
+            outcome = run_service(bench, served(loaded, encoder, reranker), settings.min_confidence, by=by)
             outcome.method = "+rerank"
             outcomes.append(outcome)
-        for step in sorted(STEPS - {"rerank"}):
-            tuning = Tuning(steps=STEPS - {step})
-            outcome = run_service(bench, loaded, encoder, tuning, settings.min_confidence, by=by)
+        for step in ABLATIONS:
+            outcome = run_service(bench, ablated(served(loaded, encoder), step), settings.min_confidence, by=by)
             outcome.method = f"-{step}"
             outcomes.append(outcome)
         print(f"\n{bench.name}: {len(bench.queries)} questions, {len(bench.out_of_scope)} out of scope")

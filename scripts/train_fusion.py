@@ -29,7 +29,7 @@ from qa_service.core.evidence import feature_names, question_feature_names
 from qa_service.core.fusion import LearnedFusion, fusion_file
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
-from qa_service.core.tuning import STEPS, Tuning
+from qa_service.core.tuning import Tuning
 from qa_service.runtime.benchmark_run import clinic_set, corpus_index
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
@@ -136,7 +136,7 @@ def rerank_main(args: argparse.Namespace, encoder: Encoder) -> None:
     from qa_service.runtime.reranker import OnnxReranker
 
     reranker = OnnxReranker(args.rerank, threads=2)
-    first = Tuning(steps=STEPS - {"duplicates", "rerank"})
+    first = Tuning()  # lab.fitting.rerank_examples reads the scoring stage's order, before rerank and duplicates
     public, public_index, clinic, clinic_index = benchmark_indexes(args, encoder)
     sets = [
         rerank_examples(public.split("tune"), Retriever(public_index, encoder, first), reranker, "corpus", args.depth),

@@ -24,3 +24,18 @@ def test_the_default_answer_is_the_learned_fusions_and_differs_from_a_comparison
     learned = answer_question(retriever, question, top_k=5)
     rrf = answer_question(retriever, question, top_k=5, scorer=COMPARISONS["rrf"])
     assert [p.score for p in learned.passages] != [p.score for p in rrf.passages]
+
+
+def test_the_ablation_switches_one_step_off_without_a_branch_in_the_service(retriever: Retriever) -> None:
+    from lab.ablation import ABLATIONS, ablated
+
+    typo = "how long do pimpels last after microneedling"
+    assert retriever.read(typo).corrections  # the service corrects the typo...
+    assert not ablated(retriever, "spelling").read(typo).corrections  # ...the ablation does not
+    assert retriever.read(typo).corrections  # and the served retriever is untouched
+    priced = "how much does microneedling cost"
+    assert retriever.read(priced).answer_type is not None
+    assert ablated(retriever, "answer_types").read(priced).answer_type is None
+    with pytest.raises(ValueError, match="no step"):
+        ablated(retriever, "rerank")
+    assert "duplicates" in ABLATIONS

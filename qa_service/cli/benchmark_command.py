@@ -27,16 +27,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--documents", help="for a question set: the articles to build from (default QA_DOCUMENTS_DIR)")
     b.add_argument("--split", choices=("all", "tune", "check"), default="all", help="which half of the questions")
     b.add_argument("--work", help="a folder to keep the built index in between runs (default: a temporary one)")
-    b.add_argument("--without", action="append", default=[], help="switch a step off (ablation); repeatable")
 
 
 def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
-    import dataclasses
 
     from qa_service.core.benchmark import clinic_benchmark, load_beir
     from qa_service.core.documents import load_documents
     from qa_service.core.question_sets import load_set
-    from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service
+    from qa_service.runtime.benchmark_run import corpus_index, run_plain, run_service, served
     from qa_service.runtime.index_build import build_index
     from qa_service.runtime.index_load import load_version
 
@@ -55,14 +53,10 @@ def cmd_benchmark(args: argparse.Namespace, settings: Settings) -> int:
             bench = clinic_benchmark(source.name, load_set(source), loaded.passages)
             by = "passage"
         bench = bench.split(args.split)
-        base = wiring.tuning(settings)
-        tuning = dataclasses.replace(base, steps=base.steps - set(args.without))
         outcomes = [
             run_plain(bench, loaded, encoder, "bm25", by=by),
             run_plain(bench, loaded, encoder, "dense", by=by),
-            run_service(
-                bench, loaded, encoder, tuning, settings.min_confidence, by=by, reranker=wiring.load_reranker(settings)
-            ),
+            run_service(bench, served(loaded, encoder, wiring.load_reranker(settings)), settings.min_confidence, by=by),
         ]
     print(
         f"{bench.name}: {len(bench.queries)} questions, {len(bench.out_of_scope)} out of scope, "

@@ -23,7 +23,6 @@ from qa_service.core.language import detect_language
 from qa_service.core.languages import PIVOT, fold, languages
 from qa_service.core.languages import language as language_entry
 from qa_service.core.terms import is_stopword, stem, words
-from qa_service.core.tuning import STEPS
 
 
 @dataclass(frozen=True)
@@ -88,9 +87,6 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
             for name, spec in (raw.get("answer_types") or {}).items()
         ),
     )
-
-
-_NO_LEXICON = Lexicon({}, {}, {}, (), ())  # the reading without lay words and translations (ablation)
 
 
 def _inflection(word: str, stems: dict[str, str]) -> str | None:
@@ -172,22 +168,43 @@ class QueryReader:
         best = process.extractOne(word, self._targets, scorer=Levenshtein.distance, score_cutoff=limit)
         return best[0] if best else word
 
-    def read(self, question: str, language: str | None = None, steps: frozenset[str] = STEPS) -> Query:
-        """``steps``: which reading steps run (all by default; fewer for the ablation in docs/QUALITY.md)."""
-        lang = language or detect_language(question)
-        lex = self.lexicon if "lexicon" in steps else _NO_LEXICON
-        tokens = [fold(w) for _, _, w in words(question)]
-        # "micro needling" -> "microneedling" when the joined word is the corpus's own.
+    # The reading steps, one method each: the lab's ablation (lab/ablation.py) switches one off by overriding it.
+
+    def _lexicon(self) -> Lexicon:
+        """Lay words, translations, answer types and subjects."""
+        return self.lexicon
+
+    def _joined(self, tokens: list[str]) -> list[str]:
+        """ "micro needling" -> "microneedling" when the joined word is the corpus's own."""
         joined: list[str] = []
         i = 0
         while i < len(tokens):
-            if "spelling" in steps and i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self.vocab:
+            if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self.vocab:
                 joined.append(tokens[i] + tokens[i + 1])
                 i += 2
             else:
                 joined.append(tokens[i])
                 i += 1
-        corrected = [self._correct(t, lang) for t in joined] if "spelling" in steps else joined
+        return joined
+
+    def _spelled(self, words_: list[str], lang: str) -> list[str]:
+        """Typos corrected towards the corpus's and the lexicon's words."""
+        return [self._correct(t, lang) for t in words_]
+
+    def _answer_type(self, question: str) -> AnswerType | None:
+        """The kind of fact asked for (a price, hours...), if any."""
+        return next((a for a in self.lexicon.answer_types if a.asked_by(question)), None)
+
+    def _subjects(self) -> tuple[frozenset[str], ...]:
+        """The subjects a question may name that no article mentions."""
+        return self.lexicon.subjects
+
+    def read(self, question: str, language: str | None = None) -> Query:
+        lang = language or detect_language(question)
+        lex = self._lexicon()
+        tokens = [fold(w) for _, _, w in words(question)]
+        joined = self._joined(tokens)
+        corrected = self._spelled(joined, lang)
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
         if lang == PIVOT:
             corrected = _phrases(corrected, lex)
@@ -230,10 +247,9 @@ class QueryReader:
         if expansions:
             dense_text = f"{dense_text} ({' '.join(expansions)})"
         unique = tuple(dict.fromkeys(s for group in concepts for s in group))
-        answer_type = next((a for a in self.lexicon.answer_types if a.asked_by(question)), None)
-        answer_type = answer_type if "answer_types" in steps else None
+        answer_type = self._answer_type(question)
         asked = set(corrected)
-        subjects = self.lexicon.subjects if "uncovered" in steps else ()
+        subjects = self._subjects()
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
         return Query(
             question,

@@ -36,6 +36,6 @@ def rank(
     if not retriever.passages:
         return []
     hits = scorer(retriever, query, evidence_of(retriever, query, top_k, filters))
-    if retriever.reranker is not None and scorer is score and "rerank" in retriever.tuning.steps:
+    if retriever.reranker is not None and scorer is score:
         hits = rerank(retriever.reranker, query, hits)
     return collapse_duplicates(retriever, hits, top_k)

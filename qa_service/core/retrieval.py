@@ -75,7 +75,7 @@ class Retriever:
 
     def read(self, question: str, language: str | None = None) -> Query:
         """The question as the stages read it (language, stems, concepts, answer type)."""
-        return self.reader.read(question, language, self.tuning.steps)
+        return self.reader.read(question, language)
 
     def vectors(self, rows: list[int]) -> np.ndarray:
         """Passages' vectors as searched (the first model's)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Steps of reading and ranking that can be switched off, one at a time, to measure what each earns.
-STEPS = frozenset({"spelling", "lexicon", "answer_types", "uncovered", "duplicates", "rerank"})
 DUPLICATE_COSINE = 0.85
 DUPLICATE_JACCARD = 0.55
 
@@ -17,4 +15,3 @@ class Tuning:
     candidates: int = 50
     duplicate_cosine: float = DUPLICATE_COSINE
     duplicate_jaccard: float = DUPLICATE_JACCARD
-    steps: frozenset[str] = STEPS

@@ -76,20 +76,17 @@ def _corpus_id(document_id: str) -> str:
     return document_id.removesuffix(".md")
 
 
+def served(loaded: LoadedIndex, encoder: Encoder, reranker: Reranker | None = None) -> Retriever:
+    """A retriever over a benchmark's index as the service runs one (no question cache: every question
+    is embedded, as a new question is)."""
+    return Retriever(loaded, encoder, Tuning(), QueryEmbeddings(encoder, 0), reranker)
+
+
 def run_service(
-    bench: Benchmark,
-    loaded: LoadedIndex,
-    encoder: Encoder,
-    tuning: Tuning,
-    min_confidence: float,
-    *,
-    by: str,
-    reranker: Reranker | None = None,
-    scorer: Scorer = score,
+    bench: Benchmark, retriever: Retriever, min_confidence: float, *, by: str, scorer: Scorer = score
 ) -> Outcome:
     """Every question through answer_question, as the API asks it (``by``: "corpus" ids or "passage" ids);
     ``scorer``: the learned fusion, or a comparison fusion from the lab."""
-    retriever = Retriever(loaded, encoder, tuning, QueryEmbeddings(encoder, 0), reranker)
     key: Callable[[str, str], str] = (lambda pid, did: _corpus_id(did)) if by == "corpus" else (lambda pid, did: pid)
     rankings, declined, elapsed = {}, {}, 0.0
     for query in [*bench.queries, *bench.out_of_scope]:
