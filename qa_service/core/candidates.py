@@ -34,12 +34,12 @@ def gather(
     qvec = np.ascontiguousarray(full[:, : retriever.split])  # a pair's second part is not searched
     wide = n if filters or n <= WHOLE_CORPUS else depth
     cos_scores, rows = retriever.loaded.vectors.search(qvec, wide)
-    cosine = {
-        int(r): float(s)
-        for r, s in zip(rows[0], cos_scores[0], strict=True)
-        if r >= 0 and (not filters or filters.passes(passages[int(r)]))
-    }
-    dense_rank = {r: i for i, r in enumerate(cosine)}
+    keep = rows[0] >= 0  # converted in bulk: a small corpus is ranked whole for every question
+    if filters:
+        keep &= np.array([r >= 0 and filters.passes(passages[int(r)]) for r in rows[0]], dtype=bool)
+    dense_rows = rows[0][keep].tolist()
+    cosine = dict(zip(dense_rows, cos_scores[0][keep].tolist(), strict=True))
+    dense_rank = dict(zip(dense_rows, range(len(dense_rows)), strict=True))
     lexical_rows, lexical_scores = retriever.lexical.top(query.stems, n if filters else depth)
     if filters:
         keep = [i for i, r in enumerate(lexical_rows) if filters.passes(passages[int(r)])][:depth]

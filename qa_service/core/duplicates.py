@@ -3,8 +3,6 @@ as its ``also_in`` (the same aftercare advice in two articles is one answer, wit
 
 from __future__ import annotations
 
-import numpy as np
-
 from qa_service.core.hits import Hit
 from qa_service.core.retrieval import Retriever
 
@@ -22,11 +20,12 @@ def collapse_duplicates(retriever: Retriever, ranked: list[Hit], top_k: int) -> 
     if not ranked:
         return []
     vectors = retriever.vectors([h.row for h in ranked])
-    close = (vectors @ vectors.T) >= retriever.tuning.duplicate_cosine
+    close = ((vectors @ vectors.T) >= retriever.tuning.duplicate_cosine).tolist()  # rows read one by one below
     kept: list[Hit] = []
     kept_at: list[int] = []  # each kept hit's index in ``ranked``
     for i, hit in enumerate(ranked):
-        near = [kept[n] for n in np.flatnonzero(close[i, kept_at])] if kept_at else []
+        row = close[i]
+        near = [kept[n] for n, at in enumerate(kept_at) if row[at]]
         twin = next((k for k in near if _same_words(retriever, k.row, hit.row)), None)
         if twin is not None:
             twin.also_in.append(hit.passage)
