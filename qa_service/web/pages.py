@@ -6,6 +6,7 @@ else the browser's Accept-Language. The widget renders the same UI inside a shad
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from functools import lru_cache
@@ -97,9 +98,14 @@ SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js"}
 
 
 @lru_cache(maxsize=1)
+def _openapi_file() -> dict:
+    return yaml.safe_load((Path(__file__).resolve().parent / "openapi.yaml").read_text("utf-8"))
+
+
 def openapi_document() -> dict:
-    """The OpenAPI description, its language enums ([en, fr] in the file) set to the registered languages."""
-    document = yaml.safe_load((Path(__file__).resolve().parent / "openapi.yaml").read_text("utf-8"))
+    """The OpenAPI description, its language enums ([en, fr] in the file) set to the languages registered
+    now (a fresh copy each time: the file is parsed once, the registry is read on every call)."""
+    document = copy.deepcopy(_openapi_file())
     codes = list(languages())
 
     def registered(node: object) -> object:
