@@ -25,7 +25,12 @@ NOTES = """## Reading the figures
 - The same day's runs move more than the targets' margins (2026-12-07, this AMD EPYC machine, default
   settings; floor / p50 ÷ floor / 8 clients ÷ (cores ÷ floor) / `make serve` / txtai's 8-client throughput):
   15:12 (`--quick`) 13.5 ms / 0.40 / 2.20 / 1.49 s / 54 req/s (ours 6.0 ×); 15:40 11.7 ms / 0.50 / 1.76 /
-  1.52 s / 54 req/s (5.6 ×); 16:13 (the table) 10.7 ms / 0.48 / 1.95 / 1.41 s / 105 req/s (3.5 ×). A new
+  1.52 s / 54 req/s (5.6 ×); 16:13 10.7 ms / 0.48 / 1.95 / 1.41 s / 105 req/s (3.5 ×); after issue 29's
+  stages (the same answers), 18:13 15.3 ms / 0.43 / 1.94 / 2.14 s / 93 req/s (2.7 ×); 18:57 19.5 ms / 0.39 /
+  2.65 / 1.67 s / 50 req/s (5.5 ×); 19:07 (the table) 15.1 ms / 0.46 / 2.46 / 1.74 s / 109 req/s (3.0 ×).
+  The evening's floor ran 1.4-1.8 × the afternoon's, and start-up with it: a worker's start measured A/B
+  against 87e244f in one sitting (create_app and a first answer, farm-bench, 7 pairs) costs the same CPU
+  (ratio 1.00), so the slower start-up is the machine's. A new
   question costs a worker ≈ 5 ms of CPU: the int8 encoder ≈ 2.7–3.5 ms (16–24 tokens; onnxruntime's fused
   int8 kernels, measured against OpenVINO bf16 3.6 ms and fp32 5.3 ms on this CPU), the answer path ≈ 0.7 ms,
   Flask with its limiter, metrics and query log ≈ 0.8 ms, gunicorn ≈ 0.4 ms; so 8 clients on 2 cores top
