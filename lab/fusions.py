@@ -8,6 +8,7 @@ the passages that give one (in the hybrid ones), as the service did before the l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -23,7 +24,7 @@ def confidence(cosine: float, coverage: float) -> float:
     """The hand-set confidence in [0, 1]: a passage must be close in meaning AND share the question's
     informative words (or their synonyms/translations) to be called an answer."""
     z = 8.0 * (cosine - 0.35) + 4.0 * (coverage - 0.5)
-    return float(1.0 / (1.0 + np.exp(-z)))
+    return 1.0 / (1.0 + math.exp(-z))  # as the service computed it before the learned fusion
 
 
 def rrf(evidence: Evidence, lexical_weight: float = 1.0) -> np.ndarray:

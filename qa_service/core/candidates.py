@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa_service.core.evidence import Evidence
-from qa_service.core.filters import NO_FILTERS, Filters
+from qa_service.core.filters import Filters
 from qa_service.core.query import Query
 from qa_service.core.retrieval import Retriever
 
@@ -21,17 +21,14 @@ def _share(part: frozenset[str], whole: set[str]) -> float:
     return len(part & whole) / len(part) if part else 0.0
 
 
-def gather(
-    retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS, vector: np.ndarray | None = None
-) -> Evidence:
+def gather(retriever: Retriever, query: Query, vector: np.ndarray, top_k: int, filters: Filters) -> Evidence:
     """The candidates of a question (dense and lexical lists, merged) with every figure fusion reads.
     With ``filters``, both lists are searched through and ranked among the passages that pass only.
-    ``vector``: the question's (1, d) vector when the caller has it (else embedded here)."""
+    ``vector``: the question's (1, d) vector, embedded once by the caller (``ranking.evidence_of``)."""
     passages, tuning = retriever.passages, retriever.tuning
     n = len(passages)
     depth = min(n, max(tuning.candidates, top_k * 5))
-    full = retriever.embed_query(query.dense_text) if vector is None else vector
-    qvec = np.ascontiguousarray(full[:, : retriever.split])  # a pair's second part is not searched
+    qvec = np.ascontiguousarray(vector[:, : retriever.split])  # a pair's second part is not searched
     wide = n if filters or n <= WHOLE_CORPUS else depth
     cos_scores, rows = retriever.loaded.vectors.search(qvec, wide)
     keep = rows[0] >= 0  # converted in bulk: a small corpus is ranked whole for every question

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
 
@@ -87,7 +88,6 @@ FRENCH = Language(
 )
 
 _REGISTRY: dict[str, Language] = {"en": ENGLISH, "fr": FRENCH}
-_ALL_STOPWORDS: list[frozenset[str]] = []
 
 
 def languages() -> tuple[str, ...]:
@@ -104,11 +104,10 @@ def is_registered(code: object) -> bool:
     return isinstance(code, str) and code in _REGISTRY
 
 
+@lru_cache(maxsize=1)
 def all_stopwords() -> frozenset[str]:
     """Every registered language's stopwords: a word that carries no topic in any of them carries none."""
-    if not _ALL_STOPWORDS:
-        _ALL_STOPWORDS.append(frozenset().union(*(entry.stopwords for entry in _REGISTRY.values())))
-    return _ALL_STOPWORDS[0]
+    return frozenset().union(*(entry.stopwords for entry in _REGISTRY.values()))
 
 
 @contextmanager
@@ -117,9 +116,9 @@ def registered(entry: Language) -> Iterator[Language]:
     if entry.code in _REGISTRY:
         raise ValueError(f"language {entry.code!r} is already registered")
     _REGISTRY[entry.code] = entry
-    _ALL_STOPWORDS.clear()
+    all_stopwords.cache_clear()
     try:
         yield entry
     finally:
         del _REGISTRY[entry.code]
-        _ALL_STOPWORDS.clear()
+        all_stopwords.cache_clear()

@@ -24,7 +24,7 @@ from qa_service.core.second_model import second_opinion
 def evidence_of(retriever: Retriever, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> Evidence:
     """What the scoring stage reads: the question embedded once, its candidates, the second model's cosine."""
     vector = retriever.embed_query(query.dense_text)
-    return second_opinion(retriever, vector, gather(retriever, query, top_k, filters, vector))
+    return second_opinion(retriever, vector, gather(retriever, query, vector, top_k, filters))
 
 
 def rank(

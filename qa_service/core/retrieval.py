@@ -49,9 +49,8 @@ class Retriever:
         self.reranker = reranker
         self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
         # A paired encoder: the first model's part of a question vector is searched (the FAISS index holds
-        # only its passage vectors); the second's part meets the second model's own store.
+        # only its passage vectors); the second's part meets the second model's own store (loaded.second).
         self.split = searched_dimension(encoder)
-        self.paired = loaded.second is not None
         self.tuning = tuning or Tuning()
         self.passages = loaded.passages
         self.version = loaded.version

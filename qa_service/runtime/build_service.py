@@ -69,7 +69,11 @@ class BuildOutcome:
 
     @classmethod
     def from_json(cls, text: str) -> BuildOutcome:
-        data: dict[str, Any] = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BuildOutcome:
+        """The outcome from ``dataclasses.asdict`` of one (what ``to_json`` writes)."""
         report = data.get("report")
         if report is not None:
             report = BuildReport(**{**report, "skipped": [Skipped(**s) for s in report.get("skipped", [])]})

@@ -45,9 +45,7 @@ class BuildStatus:
         return self.outcome.message if self.outcome else self.detail
 
     def to_json(self) -> str:
-        data = dataclasses.asdict(self)
-        data["outcome"] = json.loads(self.outcome.to_json()) if self.outcome else None
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False)  # the outcome nested as its own dict
 
     @classmethod
     def from_json(cls, text: str) -> BuildStatus:
@@ -58,7 +56,7 @@ class BuildStatus:
             pid=int(data["pid"]),
             started=float(data["started"]),
             finished=data.get("finished"),
-            outcome=BuildOutcome.from_json(json.dumps(outcome)) if outcome else None,
+            outcome=BuildOutcome.from_dict(outcome) if outcome else None,
             detail=data.get("detail", ""),
         )
 
