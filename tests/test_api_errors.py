@@ -83,3 +83,18 @@ def test_unknown_route_is_404_and_wrong_method_405(client) -> None:  # noqa: ANN
     _assert_problem(resp, 405)
     assert "POST" in resp.headers["Allow"]
     _assert_problem(client.delete("/api/v1/search"), 405)
+
+
+def test_surrogate_escapes_are_read_as_json_defines_them_and_never_break_the_service(client) -> None:  # noqa: ANN001
+    """A pair of escapes is one character (a 100-character tag of them is within the limit); a lone one is
+    text like any other, answered or refused with a problem document, never a 500."""
+    pair = "\\ud959\\udecf"
+    within = b'{"question": "pimples", "filters": {"tags": ["' + (pair * 100).encode() + b'"]}}'
+    answer = client.post("/api/v1/ask", data=within, content_type="application/json")
+    assert answer.status_code == 200 and answer.get_json()["answers"] == []  # no document has that tag
+    over = b'{"question": "pimples", "filters": {"tags": ["' + (pair * 101).encode() + b'"]}}'
+    _assert_problem(client.post("/api/v1/ask", data=over, content_type="application/json"), 400)
+    for lone in (b'{"question": "pimples \\ud800 after microneedling"}', b'{"question": "\\udc00"}'):
+        resp = client.post("/api/v1/ask", data=lone, content_type="application/json")
+        assert resp.status_code in (200, 422), resp.get_data(as_text=True)
+        assert resp.is_json and "Traceback" not in resp.get_data(as_text=True)
