@@ -5,6 +5,8 @@ the API, while English and French keep answering as before."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from qa_service.runtime.index_build import build_index
 from qa_service.settings import Settings
 from qa_service.web import create_app
 from qa_service.web.pages import openapi_document
+from qa_service.web.words import PARTS, WORDING, _file, words
 from tests.conftest import DATA, DOCUMENTS
 
 SPANISH = Language(
@@ -113,3 +116,46 @@ def test_english_and_french_answer_as_before_and_the_registry_is_back_to_two(spa
     assert english.get_json()["lang"] == "en" and french.get_json()["lang"] == "fr"
     assert english.get_json()["answers"][0]["document"]["id"] == "pimples-after-microneedling.md"
     assert languages() == ("en", "fr", "es")  # registered for this module only: the fixture removes it
+
+
+def test_the_page_widget_and_console_offer_the_registered_language_with_the_pivots_words_until_it_has_its_own(
+    spanish_app,  # noqa: ANN001
+) -> None:
+    page = spanish_app.get("/?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in page
+    box = json.loads(re.search(r'id="qa-search-box">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert box["lang"] == "es"
+    assert box["languages"] == [
+        {"code": "en", "name": "English"},
+        {"code": "fr", "name": "Français"},
+        {"code": "es", "name": "Español"},
+    ]
+    assert box["text"]["es"] == box["text"]["en"]  # no Spanish wording file yet: English, never a missing label
+    assert box["text"]["fr"]["search"] == "Chercher"
+    assert (
+        spanish_app.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"})
+        .get_data(as_text=True)
+        .startswith('<!doctype html>\n<html lang="es">')
+    )
+    widget = spanish_app.get("/widget.js").get_data(as_text=True)
+    assert '"code": "es", "name": "Espa\\u00f1ol"' in widget
+    sign_in = spanish_app.get("/admin/?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in sign_in and 'lang="fr">Français</a>' in sign_in and 'lang="en">English</a>' in sign_in
+
+
+def test_a_language_s_wording_file_overrides_the_pivot_word_by_word(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text("search: {search: Search, label: Your question}\nconsole: {title: Staff}\n")
+    (tmp_path / "es.yaml").write_text("search: {search: Buscar}\n")
+    assert words("es", "search", tmp_path) == {"search": "Buscar", "label": "Your question"}
+    assert words("es", "console", tmp_path) == {"title": "Staff"}
+    assert words("en", "search", tmp_path) == {"search": "Search", "label": "Your question"}
+    (tmp_path / "xx.yaml").write_text("buttons: {}\n")
+    with pytest.raises(ValueError, match="expected the sections page, search, console"):
+        words("xx", "search", tmp_path)
+
+
+def test_every_shipped_wording_file_has_every_word_the_pivot_has() -> None:
+    for path in WORDING.glob("*.yaml"):
+        for part in PARTS:
+            missing = set(words("en", part)) - set(_file(WORDING, path.stem).get(part, {}))
+            assert not missing, f"{path.name} {part}: {sorted(missing)}"

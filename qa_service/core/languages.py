@@ -4,7 +4,7 @@ An entry holds what the code needs to read a language: its Snowball stemmer and 
 words and letters that tell it apart in a short question, and the lexicon section that renders its words
 into the articles' English (``fr_en``). What people read in it is content, keyed by the same code: the
 disclaimer and "no answer" texts (``texts.yaml``), the red-flag patterns and messages
-(``safety_rules.yaml``), and the page's and console's words (``web/pages.py``, ``web/console_text.py``,
+(``safety_rules.yaml``), and the page's, search box's and console's words (``web/wording/<code>.yaml``,
 English where a language has none yet). Adding a language is adding its entry here and its content; a test
 registers a third one from its own fixtures and answers in it end to end (tests/test_languages.py).
 

@@ -23,10 +23,10 @@ from qa_service.core.errors import QAError
 from qa_service.runtime import console_build, content_edits, log_reports
 from qa_service.runtime.log_store import LogStoreError
 from qa_service.web.app_state import app_state
-from qa_service.web.console_text import CONSOLE_TEXT
 from qa_service.web.errors import problem
 from qa_service.web.pages import PAGE_CSP, page_language
 from qa_service.web.staff import is_admin_token
+from qa_service.web.words import language_names, words
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console", __name__, url_prefix="/admin")
@@ -39,7 +39,7 @@ def _settings() -> Any:
 
 
 def _lang() -> str:
-    return page_language(CONSOLE_TEXT)
+    return page_language()
 
 
 def _days() -> int:
@@ -69,10 +69,12 @@ def _headers(response: Response) -> Response:
 @bp.get("/")
 def page() -> Response:
     lang = _lang()
-    text = CONSOLE_TEXT[lang]
+    text = words(lang, "console")
     sid = staff_session.session_id()
     if sid is None:
-        html = render_template("console_sign_in.html", lang=lang, text=text, failed="failed" in request.args)
+        html = render_template(
+            "console_sign_in.html", lang=lang, text=text, languages=language_names(), failed="failed" in request.args
+        )
         return Response(html, mimetype="text/html", status=401 if "failed" in request.args else 200)
     return Response(_console(sid, lang, text), mimetype="text/html")
 
@@ -82,6 +84,7 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     query_log = app_state().query_log
     retriever = _live_retriever()
     context: dict[str, Any] = {"lang": lang, "text": text, "days": days, "periods": console_view.PERIODS}
+    context["languages"] = language_names()
     context.update(csrf=staff_session.csrf_token(sid), message=request.args.get("msg", "")[:300])
     context.update(error=request.args.get("error", "")[:500], retention=settings.log_retention_days)
     context["retriever"] = retriever

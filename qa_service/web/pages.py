@@ -1,70 +1,70 @@
 """The patients' search page (``/``) and the embeddable widget (``/widget.js``), plus security headers.
 
 Everything is served from this service (no third-party hosts). The page's language follows ``?lang=``,
-else the browser's Accept-Language. The widget renders the same UI inside a shadow root.
+else the browser's Accept-Language, among the registered languages; its words come from ``web/words.py``.
+The widget renders the same UI inside a shadow root.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request, send_from_directory
 
-from qa_service.core.languages import languages
+from qa_service.core.languages import PIVOT, languages
+from qa_service.web.words import language_names, search_words, words
 
 bp = Blueprint("pages", __name__)
 STATIC = Path(__file__).resolve().parent / "static"
-PAGE_TEXT = {
-    "en": {
-        "title": "Ask about your skin treatment",
-        "brand": "Westmount skin clinic",
-        "description": "Answers from our clinic's patient-education articles.",
-        "noscript": "This search needs JavaScript. You can also call the clinic.",
-        "footer": "Answers quote our articles; they do not replace a consultation.",
-    },
-    "fr": {
-        "title": "Questions sur votre traitement de la peau",
-        "brand": "Clinique de la peau de Westmount",
-        "description": "Réponses tirées des articles d'information de notre clinique.",
-        "noscript": "Cette recherche nécessite JavaScript. Vous pouvez aussi appeler la clinique.",
-        "footer": "Les réponses citent nos articles; elles ne remplacent pas une consultation.",
-    },
-}
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
-def page_language(texts: Mapping[str, object] = PAGE_TEXT) -> str:
-    """``lang`` from the query string (or a form's hidden field), else the browser's Accept-Language."""
+def page_language() -> str:
+    """``lang`` from the query string (or a form's hidden field) if registered, else the browser's
+    Accept-Language among the registered languages, else the pivot."""
+    codes = languages()
     asked = request.values.get("lang", "")
-    if asked in texts:
+    if asked in codes:
         return asked
-    return request.accept_languages.best_match(list(texts), default="en") or "en"
+    return request.accept_languages.best_match(list(codes), default=PIVOT) or PIVOT
+
+
+def search_box(lang: str) -> dict[str, object]:
+    """What qa.js mounts with: the starting language, every registered language's words and names."""
+    return {"lang": lang, "languages": language_names(), "text": search_words()}
 
 
 @bp.get("/")
 def index() -> Response:
     lang = page_language()
-    response = Response(render_template("index.html", lang=lang, text=PAGE_TEXT[lang]), mimetype="text/html")
+    html = render_template("index.html", lang=lang, text=words(lang, "page"), search_box=search_box(lang))
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Vary"] = "Accept-Language"
     return response
 
 
 @lru_cache(maxsize=1)
+def _static_sources() -> tuple[str, str]:
+    return (STATIC / "qa.css").read_text("utf-8"), (STATIC / "qa.js").read_text("utf-8")
+
+
 def _widget_source() -> str:
-    css = (STATIC / "qa.css").read_text("utf-8")
-    ui = (STATIC / "qa.js").read_text("utf-8")
+    """The widget: the page's CSS and qa.js, the registered languages' words (read now, not cached, as the
+    OpenAPI enums are), and the code that mounts it in a shadow root after its own script tag."""
+    css, ui = _static_sources()
+    box = search_box(PIVOT)
     return (
         '/* qa_service widget: paste <script src=".../widget.js" data-lang="fr"></script> in a page. */\n'
-        '(function () {\n"use strict";\nvar CSS = ' + json.dumps(css) + ";\n" + ui + "\n"
+        '(function () {\n"use strict";\nvar CSS = ' + json.dumps(css) + ";\n"
+        "var BOX = " + json.dumps(box, ensure_ascii=True) + ";\n" + ui + "\n"
         "var script = document.currentScript;\n"
         "if (!script) return;\n"
         "var api = new URL(script.src, window.location.href).origin;\n"
@@ -78,7 +78,8 @@ def _widget_source() -> str:
         "shadow.appendChild(style);\n"
         "var root = document.createElement('div');\n"
         "shadow.appendChild(root);\n"
-        "QASearch.mount(root, { api: api, lang: lang === 'fr' ? 'fr' : 'en' });\n"
+        "QASearch.mount(root, { api: api, lang: lang, text: BOX.text, "
+        "languages: BOX.languages });\n"
         "})();\n"
     )
 

@@ -1,66 +1,10 @@
 /* The clinic's search box: shared by the page (/) and the embeddable widget (/widget.js).
- * Every piece of question or passage text is inserted with textContent / text nodes, never as HTML. */
+ * Every piece of question or passage text is inserted with textContent / text nodes, never as HTML.
+ * Its words and its languages come from the server (qa_service/web/wording/, one file per registered
+ * language): mount(root, {api, lang, text: {code: words}, languages: [{code, name}]}). */
 var QASearch = (function () {
   "use strict";
 
-  var TEXT = {
-    en: {
-      heading: "Ask about your skin treatment",
-      intro: "Answers come from our clinic's patient-education articles.",
-      label: "Your question",
-      placeholder: "e.g. Is it normal to get pimples after microneedling?",
-      hint: "Results appear as you type. Press Enter to search, Escape to clear.",
-      search: "Search",
-      language: "Language",
-      topic: "Topic",
-      allTopics: "All topics",
-      searching: "Searching…",
-      found: function (n) { return n === 1 ? "1 answer found." : n + " answers found."; },
-      from: "From",
-      otherLang: { fr: "in French", en: "in English" },
-      emergency: "Call 911 now",
-      urgent: "Please seek care today",
-      noAnswerTitle: "Our articles don't cover this question",
-      noAnswerHint: "Please contact the clinic: our team will be happy to help.",
-      helpful: "Was this helpful?",
-      yes: "Yes",
-      no: "No",
-      thanks: "Thank you for your feedback.",
-      errorNetwork: "We can't reach the answer service right now. Please check your connection and try again, or contact the clinic.",
-      errorBusy: "Many questions are being asked right now. Please wait a moment and try again.",
-      errorServer: "Something went wrong on our side. Please try again in a moment, or contact the clinic.",
-      errorInvalid: "Please shorten or rephrase your question and try again.",
-      disclaimer: "This is general information from our clinic's articles, not medical advice. Please consult your practitioner about your own situation."
-    },
-    fr: {
-      heading: "Questions sur votre traitement de la peau",
-      intro: "Les réponses proviennent des articles d'information de notre clinique.",
-      label: "Votre question",
-      placeholder: "p. ex. Est-ce normal d'avoir des boutons après le microneedling?",
-      hint: "Les résultats s'affichent pendant la saisie. Entrée pour chercher, Échap pour effacer.",
-      search: "Chercher",
-      language: "Langue",
-      topic: "Sujet",
-      allTopics: "Tous les sujets",
-      searching: "Recherche en cours…",
-      found: function (n) { return n === 1 ? "1 réponse trouvée." : n + " réponses trouvées."; },
-      from: "Source",
-      otherLang: { fr: "en français", en: "en anglais" },
-      emergency: "Appelez le 911 maintenant",
-      urgent: "Consultez aujourd'hui",
-      noAnswerTitle: "Nos articles ne traitent pas de cette question",
-      noAnswerHint: "Communiquez avec la clinique : notre équipe se fera un plaisir de vous aider.",
-      helpful: "Cette réponse vous a-t-elle aidé?",
-      yes: "Oui",
-      no: "Non",
-      thanks: "Merci de votre commentaire.",
-      errorNetwork: "Le service de réponses est injoignable pour le moment. Vérifiez votre connexion et réessayez, ou communiquez avec la clinique.",
-      errorBusy: "Beaucoup de questions sont posées en ce moment. Patientez un instant et réessayez.",
-      errorServer: "Un problème est survenu de notre côté. Réessayez dans un moment ou communiquez avec la clinique.",
-      errorInvalid: "Raccourcissez ou reformulez votre question, puis réessayez.",
-      disclaimer: "Ces renseignements généraux proviennent des articles de notre clinique et ne remplacent pas un avis médical. Consultez votre praticien pour votre situation personnelle."
-    }
-  };
   var DEBOUNCE_MS = 350;
   var MIN_CHARS = 3;
   var counter = 0;
@@ -96,7 +40,11 @@ var QASearch = (function () {
 
   function mount(root, options) {
     var api = (options.api || "").replace(/\/$/, "");
-    var lang = TEXT[options.lang] ? options.lang : "en";
+    var TEXT = options.text;
+    var languages = options.languages;
+    var pivot = languages[0].code;
+    function known(code) { return Object.prototype.hasOwnProperty.call(TEXT, code); }
+    var lang = known(options.lang) ? options.lang : pivot;
     var id = "qa-" + (++counter);
     var timer = null;
     var inflight = null;
@@ -109,11 +57,12 @@ var QASearch = (function () {
     var switcher = el("div", "qa-lang");
     switcher.setAttribute("role", "group");
     var buttons = {};
-    ["en", "fr"].forEach(function (code) {
+    languages.forEach(function (entry) {
+      var code = entry.code;
       var b = el("button", "qa-lang-button", code.toUpperCase());
       b.type = "button";
       b.lang = code;
-      b.setAttribute("aria-label", code === "en" ? "English" : "Français");
+      b.setAttribute("aria-label", entry.name);
       b.addEventListener("click", function () { setLanguage(code); });
       buttons[code] = b;
       switcher.appendChild(b);
@@ -166,6 +115,13 @@ var QASearch = (function () {
     root.appendChild(section);
 
     function t(key) { return TEXT[lang][key]; }
+    /* "in French" in the reader's language; the language's own name where the wording has no phrase. */
+    function otherLanguage(code) {
+      var phrases = t("other_lang") || {};
+      if (phrases[code]) return phrases[code];
+      var named = languages.filter(function (entry) { return entry.code === code; });
+      return named.length ? named[0].name : code;
+    }
 
     function applyLanguage() {
       title.textContent = t("heading");
@@ -176,14 +132,14 @@ var QASearch = (function () {
       submit.textContent = t("search");
       switcher.setAttribute("aria-label", t("language"));
       topicLabel.textContent = t("topic");
-      allTopics.textContent = t("allTopics");
+      allTopics.textContent = t("all_topics");
       disclaimer.textContent = t("disclaimer");
       section.lang = lang;
       Object.keys(buttons).forEach(function (code) { buttons[code].setAttribute("aria-pressed", String(code === lang)); });
     }
 
     function setLanguage(code) {
-      if (!TEXT[code] || code === lang) return;
+      if (!known(code) || code === lang) return;
       lang = code;
       applyLanguage();
       if (options.onLanguage) options.onLanguage(code);
@@ -238,10 +194,10 @@ var QASearch = (function () {
       }
       if (!data.answered) {
         var none = el("div", "qa-noanswer");
-        none.appendChild(el("h2", "qa-noanswer-title", t("noAnswerTitle")));
-        none.appendChild(el("p", "qa-noanswer-text", data.message || t("noAnswerHint")));
+        none.appendChild(el("h2", "qa-noanswer-title", t("no_answer_title")));
+        none.appendChild(el("p", "qa-noanswer-text", data.message || t("no_answer_hint")));
         results.appendChild(none);
-        status.textContent = t("noAnswerTitle") + ".";
+        status.textContent = t("no_answer_title") + ".";
       } else {
         var list = el("ol", "qa-answers");
         data.answers.forEach(function (a) {
@@ -261,8 +217,8 @@ var QASearch = (function () {
             source.appendChild(document.createTextNode(" › "));
             source.appendChild(el("span", "qa-section", a.section));
           }
-          if (a.lang && a.lang !== lang && t("otherLang")[a.lang]) {
-            source.appendChild(el("span", "qa-other-lang", " (" + t("otherLang")[a.lang] + ")"));
+          if (a.lang && a.lang !== lang) {
+            source.appendChild(el("span", "qa-other-lang", " (" + otherLanguage(a.lang) + ")"));
           }
           item.appendChild(source);
           if (a.lang) item.lang = a.lang;
@@ -273,7 +229,8 @@ var QASearch = (function () {
           list.appendChild(item);
         });
         results.appendChild(list);
-        status.textContent = t("found")(data.answers.length);
+        var n = data.answers.length;
+        status.textContent = n === 1 ? t("found_one") : t("found_many").replace("{n}", String(n));
       }
       disclaimer.textContent = data.disclaimer || t("disclaimer");
     }
@@ -296,13 +253,13 @@ var QASearch = (function () {
         signal: inflight ? inflight.signal : undefined
       }).then(function (resp) {
         if (mine !== sequence) return;
-        if (resp.status === 429) return showError("errorBusy");
-        if (resp.status === 422 || resp.status === 413 || resp.status === 400) return showError("errorInvalid");
-        if (!resp.ok) return showError("errorServer");
+        if (resp.status === 429) return showError("error_busy");
+        if (resp.status === 422 || resp.status === 413 || resp.status === 400) return showError("error_invalid");
+        if (!resp.ok) return showError("error_server");
         return resp.json().then(function (data) { if (mine === sequence) render(data); });
       }).catch(function (err) {
         if (mine !== sequence || (err && err.name === "AbortError")) return;
-        showError("errorNetwork");
+        showError("error_network");
       });
     }
 
@@ -336,5 +293,5 @@ var QASearch = (function () {
     return { setLanguage: setLanguage, input: input, topic: topic };
   }
 
-  return { mount: mount, text: TEXT };
+  return { mount: mount };
 })();
