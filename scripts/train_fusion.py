@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Fit the learned fusion (qa_service/core/data/fusion.json) on the tuning halves of both benchmarks.
 
-    python scripts/train_fusion.py ../shared/eval/consumer-health [--work /tmp/chwork]
+    python scripts/train_fusion.py ../shared/eval/consumer-health [--work /tmp/chwork] \
+        [--library ../shared/eval/clinic-library]
 
 One logistic regression over the retriever's evidence for each candidate passage (cosine, its gap to the
 best, relative BM25, coverage, both ranks, title words named): label 1 when the passage answers the
-question, 0 otherwise, every candidate of an out-of-scope question 0. The two benchmarks weigh the same,
-and each question the same within its benchmark. The decision threshold is then chosen on the same tuning
+question, 0 otherwise, every candidate of an out-of-scope question 0. Each benchmark (with ``--library``,
+the bilingual clinic library's tune part as a third) weighs the same, and each question the same within its
+benchmark. The decision threshold is then chosen on the same tuning
 halves (out-of-scope declined, answerable ones not) and folded into the bias, so "confident" stays
 probability >= 0.5. The check halves are never read here: `qa-service benchmark --split check` reports them.
 """
@@ -30,7 +32,7 @@ from qa_service.core.fusion import LearnedFusion, fusion_file
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
-from qa_service.runtime.benchmark_run import clinic_set, corpus_index
+from qa_service.runtime.benchmark_run import clinic_set, corpus_index, library_set
 from qa_service.settings import Settings
 from qa_service.wiring import load_encoder
 
@@ -80,6 +82,8 @@ def main() -> None:
     ap.add_argument(
         "--clinic-weight", type=float, default=1.0, help="the clinic's questions' weight against the public set's"
     )
+    ap.add_argument("--library", type=Path, help="a clinic library (documents/, questions.jsonl): its tune part too")
+    ap.add_argument("--library-weight", type=float, default=1.0, help="the library's weight against the public set's")
     ap.add_argument("--rerank", type=Path, help="fit data/rerank.json for this reranker folder instead")
     ap.add_argument("--depth", type=int, default=10, help="candidates the reranker rescores (--rerank)")
     ap.add_argument(
@@ -95,14 +99,23 @@ def main() -> None:
         examples(public.split("tune"), Retriever(public_index, encoder, base), "corpus"),
         examples(clinic.split("tune"), Retriever(clinic_index, encoder, base), "passage"),
     ]
+    weights, trained_on = (1.0, args.clinic_weight), ["consumer-health tune half", "clinic dev + hold-out tune half"]
+    if args.library:
+        library, library_index = library_set(
+            args.library, encoder, Path(tempfile.mkdtemp(prefix="qa-fusion-lib-")), 200
+        )
+        sets.append(examples(library.split("tune"), Retriever(library_index, encoder, base), "passage"))
+        weights, trained_on = (*weights, args.library_weight), [*trained_on, f"{args.library.name} tune part"]
     paired = searched_dimension(encoder) < encoder.dimension
     names, question_names = feature_names(paired), question_feature_names(paired)
     out = OUT.with_name(fusion_file(paired))
-    direction = listwise(sets, (1.0, args.clinic_weight), args.l2)
-    model = calibration(sets, direction, (1.0, args.clinic_weight), args.c)
+    direction = listwise(sets, weights, args.l2)
+    model = calibration(sets, direction, weights, args.c)
     scale, question_weights = float(model.coef_[0, 0]), model.coef_[0, 1:].copy()
     fused = LearnedFusion(names, tuple(scale * direction), float(model.intercept_[0]), tuple(question_weights))
-    cut = threshold([[(top_probability(fused, x, q), a) for x, _, a, q in rows] for rows in sets], (0.05, 0.05))
+    # The decline cut: on the two benchmarks with enough out-of-scope questions to set it (the library's
+    # tune part has a handful); the library shapes the ranking and the calibration only.
+    cut = threshold([[(top_probability(fused, x, q), a) for x, _, a, q in rows] for rows in sets[:2]], (0.05, 0.05))
     bias = fused.bias - math.log(cut / (1 - cut))  # probability cut -> 0.5
     out.write_text(
         json.dumps(
@@ -114,11 +127,12 @@ def main() -> None:
                 "bias": round(bias, 6),
                 "threshold_before_shift": round(cut, 3),
                 "trained": {
-                    "on": ["consumer-health tune half", "clinic dev + hold-out tune half"],
+                    "on": trained_on,
                     "by": "scripts/train_fusion.py",
                     "at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "C": args.c,
                     "clinic_weight": args.clinic_weight,
+                    "library_weight": args.library_weight if args.library else None,
                     "questions": [len(rows) for rows in sets],
                     "model": encoder.name,
                 },

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,42 @@ def clinic_benchmark(name: str, items: Sequence[Item], passages: Sequence[Passag
             qrels[item.id] = {p.id for p in passages if any(g in p.text.lower() for g in wanted)}
             queries.append(query)
         elif item.kind == "out_of_scope":
+            oos.append(query)
+    return Benchmark(name, queries, qrels, oos)
+
+
+_STRAIGHT = str.maketrans("\u2019\u2018\u201c\u201d", "''\"\"")
+
+
+def normalized(text: str) -> str:
+    """Lower-cased, straight quotes, collapsed spaces: how the clinic library's README compares phrases."""
+    text = text.lower().translate(_STRAIGHT)
+    return re.sub(r"\s+", " ", text)
+
+
+def article_of(document_id: str) -> str:
+    """A library document's article: its file name without ``.md`` and a language suffix (``.fr``)."""
+    stem = document_id.removesuffix(".md")
+    head, _, tail = stem.rpartition(".")
+    return head if head and len(tail) == 2 and tail.isalpha() else stem
+
+
+def library_benchmark(name: str, rows: Sequence[dict[str, object]], passages: Sequence[Passage]) -> Benchmark:
+    """The bilingual clinic library's questions (``topic``, ``kind``, ``lang``, ``gold``) over built passages:
+    a passage is relevant when it belongs to the question's article (or a translation of it) and holds a
+    gold phrase; a phrase found in another article ("24 hours") does not count."""
+    queries, oos, qrels = [], [], {}
+    for row in rows:
+        query = Query(str(row["id"]), str(row["question"]), str(row["lang"]))
+        if row["kind"] == "answerable":
+            wanted = [normalized(str(g)) for g in row["gold"]]  # type: ignore[attr-defined]
+            qrels[query.id] = {
+                p.id
+                for p in passages
+                if article_of(p.document_id) == row["topic"] and any(g in normalized(p.text) for g in wanted)
+            }
+            queries.append(query)
+        elif row["kind"] == "out_of_scope":
             oos.append(query)
     return Benchmark(name, queries, qrels, oos)
 

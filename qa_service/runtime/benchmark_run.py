@@ -3,6 +3,7 @@ the service's answer path, beside plain BM25 and plain dense retrieval over the 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import bm25s
 import numpy as np
 
 from qa_service.core.answer import answer_question
-from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances
+from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances, library_benchmark
 from qa_service.core.chunking import CHUNKER_VERSION
 from qa_service.core.documents import Document, load_documents, parse_document
 from qa_service.core.encoder import Encoder, searched_dimension
@@ -70,6 +71,16 @@ def clinic_set(data: Path, encoder: Encoder, work: Path, name: str) -> tuple[Ben
     loaded = load_version(work, build_index(docs, encoder, work, chunk_tokens=200).version, encoder)
     items = load_set(data / "dev_questions.jsonl") + load_set(data / "holdout_questions.jsonl")
     return clinic_benchmark(name, items, loaded.passages), loaded
+
+
+def library_set(folder: Path, encoder: Encoder, work: Path, chunk_tokens: int) -> tuple[Benchmark, LoadedIndex]:
+    """A clinic library in the shape of ``../shared/eval/clinic-library`` (``documents/``, ``questions.jsonl``
+    with topics) over an index of its documents built in ``work``."""
+    docs, _ = load_documents(folder / "documents")
+    loaded = load_version(work, build_index(docs, encoder, work, chunk_tokens=chunk_tokens).version, encoder)
+    lines = (folder / "questions.jsonl").read_text("utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return library_benchmark(folder.name, rows, loaded.passages), loaded
 
 
 def _corpus_id(document_id: str) -> str:
