@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa_service.core.chunking import chunk_document
+from qa_service.core.chunking import blocks, chunk_document
 from qa_service.core.documents import load_documents, parse_document
 from qa_service.core.encoder import Encoder
 from tests.conftest import DOCUMENTS
@@ -48,14 +48,24 @@ def test_a_single_sentence_over_the_window_is_cut_between_words(encoder: Encoder
 
 def test_list_items_stay_whole_and_carry_their_heading(encoder: Encoder) -> None:
     passages = chunk_document(_article(), encoder.count_tokens, 200)
-    cleansing = [p for p in passages if p.text.startswith("Gentle Cleansing:")]
+    cleansing = [p for p in passages if "- Gentle Cleansing:" in p.text or p.text.startswith("Gentle Cleansing:")]
     assert len(cleansing) == 2
-    assert cleansing[0].text.endswith("further irritate the skin.")
+    assert cleansing[0].text == (  # its lead-in goes with the list's first item
+        "If you experience pimples after microneedling, there are several steps you can take to manage them:\n\n"
+        "- Gentle Cleansing: Use a mild, non-comedogenic cleanser to gently cleanse your skin. Avoid harsh "
+        "scrubbing, which can further irritate the skin."
+    )
+    assert cleansing[0].text[cleansing[0].lead_in :].startswith("Gentle Cleansing:")  # the item, for duplicates
+    assert cleansing[1].lead_in == 0
+    hydration = next(p for p in passages if p.text.startswith("Hydration:"))
+    assert hydration.text.endswith("the likelihood of pimple formation.")  # the other items stay whole
     assert {p.section for p in cleansing} == {
         "Managing Pimples Post-Microneedling",
         "Managing Pimples After Microneedling",
     }
-    assert cleansing[0].embed_text.startswith("Managing Pimples Post-Microneedling: Gentle Cleansing:")
+    assert cleansing[0].embed_text.startswith(
+        "Pimples After Microneedling. Managing Pimples Post-Microneedling: If you experience pimples"
+    )  # the article's title, then the section: which treatment an "aftercare" item is about
     skin = next(p for p in passages if p.text.startswith("Skin Reaction:"))
     assert skin.section == "Why Pimples Occur After Microneedling"
     intro = passages[0]
@@ -116,19 +126,20 @@ Most people heal without any problem.
 """
 
 
-def test_a_paragraph_that_only_announces_a_list_is_not_a_passage(encoder: Encoder) -> None:
+def test_a_paragraph_that_only_announces_a_list_goes_with_the_lists_first_item(encoder: Encoder) -> None:
     doc = parse_document("peel.md", LEAD_IN_ARTICLE.encode())
     passages = chunk_document(doc, encoder.count_tokens, 200)
     texts = [p.text for p in passages]
-    assert "Call the clinic in these cases:" not in texts
+    assert "Call the clinic in these cases:" not in texts  # alone it answers nothing...
+    assert "Call the clinic in these cases:\n\n- Blisters: fluid-filled bumps are not expected." in texts  # ...joined
+    joined: list[str] = []
+    blocks(doc, None, None, joined)
+    assert joined == ["lead-in joined to its list's first item: Call the clinic in these cases:"]
     # a paragraph with more to say before its lead-in stays whole; the list items are untouched
     assert (
         "Peeling usually starts on day three and ends by day seven. To care for your skin, follow these steps:" in texts
     )
-    assert (
-        "Moisturise: apply a bland cream twice a day." in texts
-        and "Blisters: fluid-filled bumps are not expected." in texts
-    )
+    assert "Moisturise: apply a bland cream twice a day." in texts
     assert "Most people heal without any problem." in texts
     for p in passages:
         assert doc.text[p.start : p.end] == p.text

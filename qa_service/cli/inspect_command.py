@@ -1,8 +1,8 @@
 """``qa-service inspect FILE``: how an article will be read and cut, before it goes live.
 
 Shows what the reader made of the file (title, language, url, translation), the sections and passages
-with their token counts, and everything left out: page elements of a web page, site boilerplate (with the
-pattern that matched), lead-ins that only announce a list.
+with their token counts (title and heading included), everything left out (page elements of a web page,
+site boilerplate with the pattern that matched) and the lead-ins joined to their list.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     encoder = load_encoder(settings)
     max_tokens = min(settings.chunk_tokens, encoder.max_seq_length)
     dropped: list[str] = []
-    blocks(doc, content.boilerplate, dropped)
+    joined: list[str] = []
+    blocks(doc, content.boilerplate, dropped, joined)
     passages = chunk_document(doc, encoder.count_tokens, max_tokens, content.boilerplate)
     print(
         f"{doc.id}: {doc.source}, title {doc.title!r}, language {doc.language}, url {doc.url or '-'}"
         + (f", translation of {doc.translation_of}" if doc.translation_of else "")
     )
-    print(f"{len(passages)} passages (at most {max_tokens} tokens each, heading included)\n")
+    print(f"{len(passages)} passages (at most {max_tokens} tokens each, title and heading included)\n")
     section = None
     for n, p in enumerate(passages, 1):
         if p.section != section:
@@ -54,4 +55,8 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\nleft out: {len(left_out)}")
     for line in left_out:
         print(f"  - {line}")
+    if joined:
+        print(f"joined: {len(joined)}")
+        for line in joined:
+            print(f"  - {line}")
     return 0

@@ -11,15 +11,15 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache, partial
-from importlib import resources
+from functools import partial
 
 from markdown_it import MarkdownIt
 
+from qa_service.core.boilerplate import Patterns, boilerplate_reason
 from qa_service.core.documents import Document
 from qa_service.core.sentences import sentence_spans, trim_span
 
-CHUNKER_VERSION = 2  # 2: a paragraph that only announces a list ("…these steps:") is not a passage
+CHUNKER_VERSION = 3  # 2: a list's lead-in was dropped; 3: the title is embedded, a lead-in joins its list
 TokenCounter = Callable[[str], int]
 
 
@@ -38,14 +38,28 @@ class Passage:
     document_url: str | None = None  # the page a patient can open (front matter url, canonical link)
     translations: tuple[tuple[str, str], ...] = ()  # (language, passage id) of the same passage translated
     tags: tuple[str, ...] = ()  # the document's tags (front matter), for filters
+    also_called: tuple[str, ...] = ()  # the document's other names (front matter), read with its title
+    lead_in: int = 0  # characters of ``text`` that are its list's lead-in, joined before the first item
 
     @property
     def embed_text(self) -> str:
-        """What the encoder sees: the section heading gives a short passage its topic."""
-        return f"{self.section}: {self.text}" if self.section else self.text
+        """What the encoder and the lexical index see: the article's title and the section heading give a
+        passage its topic ("Alcohol" alone is in every aftercare article; which treatment is in the title)."""
+        return embed_text(self.document_title, self.section, self.text, self.also_called)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def embed_text(title: str, section: str, text: str, also_called: tuple[str, ...] = ()) -> str:
+    """What the encoder and the lexical index read: "title (other names). section: text", the title said
+    once when the section is the title (a text file's first part)."""
+    named = f"{title} ({', '.join(also_called)})" if title and also_called else title
+    if not title or title == section:
+        head = named if title else section
+    else:
+        head = f"{named}. {section}" if section else named
+    return f"{head}: {text}" if head else text
 
 
 @dataclass(frozen=True)
@@ -54,32 +68,7 @@ class _Block:
     start: int
     end: int
     in_list: bool = False
-
-
-Patterns = tuple[re.Pattern[str], ...]
-
-
-@lru_cache(maxsize=1)
-def boilerplate_patterns() -> Patterns:
-    """The package's default site boilerplate (what ``content/boilerplate.txt`` starts as)."""
-    return parse_boilerplate(resources.files("qa_service.core.data").joinpath("boilerplate.txt").read_text("utf-8"))
-
-
-def parse_boilerplate(raw: str) -> Patterns:
-    """One case-insensitive regular expression per line; blank lines and # comments skipped (re.error)."""
-    lines = [ln.strip() for ln in raw.splitlines()]
-    return tuple(re.compile(ln, re.IGNORECASE) for ln in lines if ln and not ln.startswith("#"))
-
-
-def boilerplate_fingerprint(patterns: Patterns | None = None) -> str:
-    joined = "\n".join(p.pattern for p in (boilerplate_patterns() if patterns is None else patterns))
-    return hashlib.sha256(joined.encode()).hexdigest()[:16]
-
-
-def boilerplate_reason(text: str, patterns: Patterns | None = None) -> str | None:
-    """The pattern that makes ``text`` site boilerplate, or None."""
-    found = next((p for p in (boilerplate_patterns() if patterns is None else patterns) if p.search(text)), None)
-    return found.pattern if found else None
+    item_start: int = 0  # a lead-in joined to its list's first item: where the item begins
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings: offsets must agree with markdown-it
@@ -148,9 +137,14 @@ def _text_blocks(doc: Document) -> Iterator[_Block]:
         yield _Block(section, s + lead, s + len(line.rstrip()))
 
 
-def blocks(doc: Document, boilerplate: Patterns | None = None, dropped: list[str] | None = None) -> list[_Block]:
+def blocks(
+    doc: Document,
+    boilerplate: Patterns | None = None,
+    dropped: list[str] | None = None,
+    joined: list[str] | None = None,
+) -> list[_Block]:
     """The document's content blocks: boilerplate removed (each noted in ``dropped`` with its pattern), and
-    lead-ins that only announce a list."""
+    each lead-in of a list joined to the list's first item (noted in ``joined``)."""
     found = _markdown_blocks(doc) if doc.markdown else _text_blocks(doc)
     trimmed = []
     for b in found:  # Markdown's idea of whitespace is narrower than Unicode's: trim to Unicode's
@@ -159,24 +153,30 @@ def blocks(doc: Document, boilerplate: Patterns | None = None, dropped: list[str
             continue
         reason = boilerplate_reason(doc.text[span[0] : span[1]], boilerplate)
         if reason is None:
-            trimmed.append(_Block(b.section, span[0], span[1], b.in_list))
+            trimmed.append(_Block(b.section, span[0], span[1], b.in_list, b.item_start))
         elif dropped is not None:
             dropped.append(f"boilerplate (pattern {reason!r}): {doc.text[span[0] : span[1]][:80]}")
-    return _drop_lead_ins(doc.text, trimmed, dropped)
+    return _join_lead_ins(doc.text, trimmed, joined)
 
 
-def _drop_lead_ins(text: str, found: list[_Block], dropped: list[str] | None = None) -> list[_Block]:
-    """A paragraph that is only a sentence ending in ":" right before a list ("…you can take these steps:")
-    announces what follows and answers nothing alone: it is not a passage. (Measured: giving it to the
-    items as context blurred them; dropping it lifted the clinic's hold-out MRR, docs/QUALITY.md.)"""
-    kept = []
+def _join_lead_ins(text: str, found: list[_Block], joined: list[str] | None = None) -> list[_Block]:
+    """A paragraph that is only a sentence ending in ":" right before a list ("Most people look presentable
+    within three to five days:") goes with what it introduces: it becomes one passage with the list's first
+    item. Alone it answers nothing; dropped, its own answer would leave the index (CHUNKER_VERSION 2 did)."""
+    kept: list[_Block] = []
+    skip = False
     for i, b in enumerate(found):
+        if skip:
+            skip = False
+            continue
         following = found[i + 1] if i + 1 < len(found) else None
         if not b.in_list and following is not None and following.in_list and following.section == b.section:
             spans = list(sentence_spans(text, b.start, b.end))
             if len(spans) <= 1 and text[b.start : b.end].rstrip().endswith(":"):
-                if dropped is not None:
-                    dropped.append(f"lead-in of a list (answers nothing alone): {text[b.start : b.end][:80]}")
+                if joined is not None:
+                    joined.append(f"lead-in joined to its list's first item: {text[b.start : b.end][:80]}")
+                kept.append(_Block(b.section, b.start, following.end, True, following.start))
+                skip = True
                 continue
         kept.append(b)
     return kept
@@ -222,16 +222,34 @@ def chunk_document(
     seen: dict[str, int] = {}
 
     def fits(section: str, s: int, e: int) -> bool:
-        return count_tokens(f"{section}: {text[s:e]}") <= max_tokens
+        return count_tokens(embed_text(doc.title, section, text[s:e], doc.also_called)) <= max_tokens
+
+    item_start = 0  # the current block's list item, when a lead-in was joined before it
 
     def emit(section: str, s: int, e: int) -> None:
         body = text[s:e]
+        lead_in = item_start - s if s < item_start < e else 0
         pid = _passage_id(doc.id, section, body, seen)
-        passages.append(Passage(pid, doc.id, doc.title, section, s, e, body, doc.language, doc.url, tags=doc.tags))
+        passages.append(
+            Passage(
+                pid,
+                doc.id,
+                doc.title,
+                section,
+                s,
+                e,
+                body,
+                doc.language,
+                doc.url,
+                tags=doc.tags,
+                also_called=doc.also_called,
+                lead_in=lead_in,
+            )
+        )
 
     def heading(section: str) -> str:
         """A heading that leaves at least half of the window to the passage (headings can be long)."""
-        if count_tokens(f"{section}: ") <= max_tokens // 2:
+        if count_tokens(embed_text(doc.title, section, "", doc.also_called)) <= max_tokens // 2:
             return section
         words_ = section.split()
         while words_ and count_tokens(" ".join(words_) + "…: ") > max_tokens // 2:
@@ -243,6 +261,7 @@ def chunk_document(
 
     for raw_block in blocks(doc, boilerplate):
         block = _Block(heading(raw_block.section), raw_block.start, raw_block.end)
+        item_start = raw_block.item_start
         if fits(block.section, block.start, block.end):
             emit(block.section, block.start, block.end)
             continue

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from qa_service.core import yaml_loader
-from qa_service.core.chunking import Patterns, parse_boilerplate
+from qa_service.core.boilerplate import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
 from qa_service.core.languages import PIVOT, language, languages
 from qa_service.core.query import Lexicon, parse_lexicon

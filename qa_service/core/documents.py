@@ -44,6 +44,7 @@ class Document:
     translation_of: str | None = None  # the id of the article this one translates
     dropped: tuple[str, ...] = ()  # what a reader left out of a web page, and why
     tags: tuple[str, ...] = ()  # front matter `tags` (a treatment, a topic): what staff and the page filter by
+    also_called: tuple[str, ...] = ()  # front matter `also_called`: other names patients use (brands, lay words)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,11 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         tags = [t for t in re.split(r"[,\s]+", tags) if t]
     if not isinstance(tags, list | tuple) or not all(isinstance(t, str | int) for t in tags):
         raise ValueError("front matter tags must be a list of words")
+    names = meta.get("also_called") or ()
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str | int) for n in names):
+        raise ValueError("front matter also_called must be a list of names (Dysport, neuromodulator, …)")
     return Document(
         id=doc_id,
         title=title,
@@ -128,6 +134,7 @@ def parse_document(doc_id: str, raw: bytes) -> Document:
         source="markdown" if markdown else "text",
         translation_of=str(translation_of).strip() if translation_of else None,
         tags=tuple(dict.fromkeys(str(t).strip().lower() for t in tags if str(t).strip())),
+        also_called=tuple(dict.fromkeys(" ".join(str(n).split()) for n in names if str(n).strip()))[:20],
     )
 
 

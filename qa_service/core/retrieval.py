@@ -63,8 +63,11 @@ class Retriever:
         )
         # Static facts about passages, computed on first use and kept (bounded) for later questions.
         self.passage_terms = lru_cache(maxsize=MEMO)(lambda row: passage_terms(self.passages[row].text))
+        # What a passage says, a joined lead-in left out: near-duplicates are compared on it.
         self.text_stems = lru_cache(maxsize=MEMO)(
-            lambda row: frozenset(content_stems(self.passages[row].text, self.passages[row].language))
+            lambda row: frozenset(
+                content_stems(self.passages[row].text[self.passages[row].lead_in :], self.passages[row].language)
+            )
         )
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row): at most types x passages
 
@@ -86,7 +89,7 @@ class Retriever:
 
     def title_stems(self, row: int) -> frozenset[str]:
         passage = self.passages[row]
-        return _title_stems(passage.document_title, passage.language)
+        return _title_stems(" ".join((passage.document_title, *passage.also_called)), passage.language)
 
     def holds(self, kind: AnswerType, row: int) -> bool:
         """Whether the passage gives the kind of fact asked for (a price, hours...)."""

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_service.core.chunking import CHUNKER_VERSION, Passage, boilerplate_fingerprint, chunk_documents
+from qa_service.core.boilerplate import boilerplate_fingerprint
+from qa_service.core.chunking import CHUNKER_VERSION, Passage, chunk_documents
 from qa_service.core.content import default_files, parse_content
 from qa_service.core.documents import Document, Skipped
 from qa_service.core.encoder import Encoder, searched_dimension
