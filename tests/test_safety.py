@@ -121,3 +121,43 @@ def test_more_ways_patients_describe_red_flags(question: str, level: str) -> Non
 )
 def test_questions_about_risks_are_not_alarms(question: str) -> None:
     assert triage(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("my vision is blurry since the filler this morning", "en"),
+        ("got botox 4 days ago and now I'm seeing double", "en"),
+        ("I can't see out of my left eye after the filler", "en"),
+        ("part of my upper lip has turned white and now looks blotchy and purple", "en"),
+        ("the skin around the injection is blanching", "en"),
+        ("j'ai eu du filler sous les yeux ce matin pis là je vois embrouillé d'un œil", "fr"),
+        ("ma vision est floue depuis l'injection", "fr"),
+        ("ma lèvre est devenue blanche après le filler", "fr"),
+        ("la peau a blanchi autour de l'injection", "fr"),
+    ],
+)
+def test_a_change_in_vision_or_skin_turning_white_after_an_injection_is_an_emergency(
+    question: str, language: str
+) -> None:
+    result = triage(question, language)
+    assert result is not None and result.level == "emergency", question
+    assert "911" in result.message and ("blood vessel" in result.message or "vaisseau" in result.message)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("my skin turned white during the peel, is that frosting normal?", "en"),
+        ("ma peau est devenue blanche pendant le peeling", "fr"),
+        ("no blurry vision, just a small bruise", "en"),
+        ("pas de vision floue, juste un petit bleu", "fr"),
+        ("can filler cause blindness?", "en"),
+        ("will filler change my vision?", "en"),
+        ("lips a little puffy and tender the morning after filler, no color change, no fever", "en"),
+    ],
+)
+def test_a_peels_frost_a_negated_sign_or_a_question_about_risks_is_no_vision_alarm(
+    question: str, language: str
+) -> None:
+    assert triage(question, language) is None, question
