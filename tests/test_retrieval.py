@@ -223,7 +223,7 @@ def test_a_phrasal_verb_is_read_for_what_it_means() -> None:
     reader = QueryReader({"pimples", "appear", "occur", "pick", "squeeze", "oil"})
     appearing = reader.read("whiteheads keep popping up after my session", "en")
     assert stem("appear", "en") in appearing.stems and stem("squeeze", "en") not in appearing.stems
-    assert "(pimples appear occur)" in appearing.dense_text
+    assert appearing.dense_text == "whiteheads keep popping up after my session"  # the encoder reads the patient
     popping = reader.read("is it ok to pop them", "en")
     assert stem("squeeze", "en") in popping.stems and stem("appear", "en") not in popping.stems
 
