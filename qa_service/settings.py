@@ -19,6 +19,7 @@ from qa_service.core.errors import ConfigError
 from qa_service.core.vector_store import KINDS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MULTILINGUAL_MODELS = ("use", "off")  # QA_MULTILINGUAL
 
 
 def _here(*parts: str) -> Path:
@@ -50,6 +51,9 @@ class Settings:
     # A second model whose cosine rescores the first's candidates ("off", a packaged name or a folder): an
     # opt-in that costs ~3x the latency and memory for a small, uneven gain (docs/QUALITY.md, PERFORMANCE.md).
     second_model: str = "off"
+    # The multilingual stage's model ("use": multilingual USE v3, numpy; "off"): French questions, and
+    # questions about articles in one language only (docs/QUALITY.md, core/multilingual.py).
+    multilingual: str = "use"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
@@ -161,6 +165,7 @@ class Settings:
             _one_of(self.bulk_runtime, BULK_RUNTIMES, "QA_BULK_RUNTIME"),
             (bool(self.reranker.strip()), "QA_RERANKER must be off, an installed reranker's name or a folder"),
             (bool(self.second_model.strip()), "QA_SECOND_MODEL must be off, a packaged model's name or a folder"),
+            _one_of(self.multilingual, MULTILINGUAL_MODELS, "QA_MULTILINGUAL"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),

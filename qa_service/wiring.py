@@ -14,7 +14,7 @@ from qa_service.core.tuning import Tuning
 from qa_service.settings import Settings
 
 if TYPE_CHECKING:
-    from qa_service.core.encoder import Encoder
+    from qa_service.core.encoder import Encoder, MultilingualModel
     from qa_service.core.rerank import Reranker
     from qa_service.core.retrieval import Retriever
     from qa_service.runtime.engine import Engine
@@ -45,6 +45,19 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
 
     folder, name = second_model_folder(settings.second_model, settings.model_cache_dir)
     return PairedEncoder(first, one(str(folder)), name)
+
+
+def load_multilingual(settings: Settings) -> MultilingualModel | None:
+    """The multilingual stage's model (QA_MULTILINGUAL), its weights read and hash-checked on first use,
+    or None when switched off."""
+    if settings.multilingual == "off":
+        return None
+    from qa_service.core.multilingual import check_multilingual_fitted_for
+    from qa_service.runtime.use_model import UseModel
+
+    model = UseModel(threads=1)
+    check_multilingual_fitted_for(model)
+    return model
 
 
 def load_reranker(settings: Settings) -> Reranker | None:
@@ -91,6 +104,7 @@ def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:
         query_cache_size=settings.query_cache_size,
         answer_cache_size=settings.answer_cache_size,
         reranker=reranker,
+        multilingual=load_multilingual(settings),
     )
 
 
@@ -117,4 +131,4 @@ def local_retriever(settings: Settings, encoder: Encoder, retrieval: Tuning | No
     chosen, reranker = retrieval or tuning(settings), load_reranker(settings)
     check_fitted(encoder, reranker)
     loaded = load_current(settings.index_dir, encoder)
-    return Retriever(loaded, encoder, chosen, reranker=reranker)
+    return Retriever(loaded, encoder, chosen, reranker=reranker, multilingual=load_multilingual(settings))

@@ -37,7 +37,7 @@ from qa_service.runtime.benchmark_run import served
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_version
 from qa_service.settings import Settings
-from qa_service.wiring import load_encoder
+from qa_service.wiring import load_encoder, load_multilingual
 
 Ranker = Callable[[dict[str, object]], list[Passage]]
 
@@ -130,13 +130,16 @@ def main() -> None:
     encoder = load_encoder(settings, threads=2)
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-library-"))
     docs, _ = load_documents(args.library / "documents")
-    report = build_index(docs, encoder, work, chunk_tokens=settings.chunk_tokens, keep_versions=1)
+    multilingual = load_multilingual(settings)  # QA_MULTILINGUAL, as the service runs
+    report = build_index(
+        docs, encoder, work, chunk_tokens=settings.chunk_tokens, keep_versions=1, multilingual=multilingual
+    )
     loaded = load_version(work, report.version, encoder)
     languages_of: dict[str, set[str]] = defaultdict(set)
     for d in docs:
         languages_of[_topic(d.id)].add(d.language)
     items = [json.loads(line) for line in (args.library / "questions.jsonl").read_text("utf-8").splitlines() if line]
-    retriever = served(loaded, encoder)
+    retriever = served(loaded, encoder, multilingual=multilingual)
 
     variants: dict[str, tuple[Retriever, Scorer]] = {"service": (retriever, score)}
     if args.lab:

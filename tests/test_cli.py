@@ -108,6 +108,23 @@ def test_build_if_missing_builds_once_then_checks_and_rebuilds_a_damaged_index(t
     assert (index / "CURRENT").read_text().strip() != live
 
 
+def test_build_if_missing_rebuilds_a_version_built_without_the_multilingual_store(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    off = _run(["build-index", "--quiet", "--no-gate"], index, QA_MULTILINGUAL="off")
+    assert off.returncode == 0, off.stderr
+    live = (index / "CURRENT").read_text().strip()
+    assert "multilingual" not in json.loads((index / "versions" / live / "manifest.json").read_text())
+    served = _run(["build-index", "--quiet", "--if-missing", "--no-gate"], index)  # QA_MULTILINGUAL=use
+    assert (
+        served.returncode == 0
+        and "without the multilingual stage's vectors (QA_MULTILINGUAL); rebuilding" in served.stderr
+    )
+    rebuilt = (index / "CURRENT").read_text().strip()
+    manifest = json.loads((index / "versions" / rebuilt / "manifest.json").read_text())
+    assert rebuilt != live and manifest["multilingual"]["dimension"] == 512
+    assert "multilingual.npy" in manifest["files"]
+
+
 def test_qa_index_kind_reaches_the_build(tmp_path: Path) -> None:
     index = tmp_path / "index"
     out = _run(["build-index", "--quiet", "--no-gate"], index, QA_INDEX_KIND="hnsw")

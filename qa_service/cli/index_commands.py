@@ -31,7 +31,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet,
     )
     outcome = run_build(
-        settings, model, request, tuning=wiring.tuning(settings), reranker=wiring.load_reranker(settings)
+        settings,
+        model,
+        request,
+        tuning=wiring.tuning(settings),
+        reranker=wiring.load_reranker(settings),
+        multilingual=wiring.load_multilingual(settings),
     )
     if args.outcome:  # the console's child: the typed outcome, for the worker that started it
         Path(args.outcome).write_text(outcome.to_json(), "utf-8")
@@ -51,7 +56,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def _usable(settings: Settings, model: ModelIdentity) -> bool:
     """Whether the live version can be served as it is: built with this model, every file intact. Checked
     without loading it (BM25, FAISS), since `make serve` asks before every start."""
-    from qa_service.runtime.index_files import read_current
+    from qa_service.core.chunking import CHUNKER_VERSION
+    from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
     from qa_service.runtime.index_verify import verify_version
 
     live = read_current(settings.index_dir)
@@ -61,6 +67,17 @@ def _usable(settings: Settings, model: ModelIdentity) -> bool:
         verify_version(settings.index_dir, live, model)
     except QAError as exc:
         print(f"the live index cannot be served ({exc}); rebuilding", file=sys.stderr)
+        return False
+    manifest = read_manifest(versions_dir(settings.index_dir) / live)
+    stale = (
+        f"cut by chunker {manifest.chunker.version}, not {CHUNKER_VERSION}"
+        if manifest.chunker.version != CHUNKER_VERSION
+        else "built without the multilingual stage's vectors (QA_MULTILINGUAL)"
+        if settings.multilingual != "off" and manifest.multilingual is None
+        else None
+    )
+    if stale:
+        print(f"the live index was {stale}; rebuilding", file=sys.stderr)
         return False
     print(f"index {live} in {settings.index_dir} is usable; not rebuilding")
     return True

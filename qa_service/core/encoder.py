@@ -37,6 +37,17 @@ class Encoder(Protocol):
         ...
 
 
+class MultilingualModel(Protocol):
+    """The multilingual stage's model (``core/multilingual.py``): reads every registered language,
+    L2-normalised vectors of any batch of texts."""
+
+    name: str
+    fingerprint: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 def searched_dimension(encoder: Encoder) -> int:
     """How much of each vector search reads: all of it, or the first model's part of a pair
     (``runtime/paired_encoder.py``), whose second part only rescores candidates."""

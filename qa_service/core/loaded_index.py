@@ -29,3 +29,4 @@ class LoadedIndex:
     words: set[str] | None = None  # the corpus words for spelling correction, likewise
     content: Content | None = None  # the staff content it was built with; None (older versions): defaults
     second: np.ndarray | None = None  # a second model's passage vectors (QA_SECOND_MODEL), its own store
+    multilingual: np.ndarray | None = None  # the multilingual stage's passage vectors (QA_MULTILINGUAL)

@@ -86,6 +86,7 @@ class Manifest:
     content: ContentRecord | None = None  # None: built before content was kept with versions (defaults)
     files: Mapping[str, str] = field(default_factory=dict)  # relative path → sha256
     format: int = FORMAT_VERSION
+    multilingual: ModelRecord | None = None  # the multilingual stage's model, when its store was written
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object written to ``manifest.json`` (the same keys as every earlier build)."""
@@ -103,6 +104,8 @@ class Manifest:
         if self.content is not None:
             data["content"] = {"fingerprint": self.content.fingerprint, "files": list(self.content.files)}
         data["files"] = dict(self.files)
+        if self.multilingual is not None:
+            data["multilingual"] = vars(self.multilingual).copy()
         return data
 
     @classmethod
@@ -124,6 +127,7 @@ class Manifest:
                 index=IndexRecord(str(index.pop("kind")), {str(k): int(v) for k, v in index.items()}),
                 content=ContentRecord(content["fingerprint"], tuple(content.get("files", ()))) if content else None,
                 files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
+                multilingual=ModelRecord(**data["multilingual"]) if data.get("multilingual") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ManifestError(f"is missing or has a malformed field ({exc})") from None

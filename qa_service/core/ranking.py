@@ -1,10 +1,11 @@
 """Ranking a question's passages: the retrieval stages in their order, each in its own module.
 
 gather candidates (``candidates``) → the second model's cosine, when one is configured
-(``second_model``) → score them (``scoring``) → rescore the leading ones with a
-cross-encoder when one is configured (``rerank``) → collapse near-duplicates (``duplicates``). The answer
-(``answer.py``) runs this, then prefers the asker's language and staff pins, then triages. A new scoring
-stage goes here, between scoring and duplicates.
+(``second_model``) → score them (``scoring``) → the multilingual model's opinion, when the question
+needs it (``multilingual``) → rescore the leading ones with a cross-encoder when one is configured
+(``rerank``) → collapse near-duplicates (``duplicates``). The answer (``answer.py``) runs this, then
+prefers the asker's language and staff pins, then triages. A new scoring stage goes here, between
+scoring and duplicates.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qa_service.core.duplicates import collapse_duplicates
 from qa_service.core.evidence import Evidence
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.hits import Hit
+from qa_service.core.multilingual import with_multilingual
 from qa_service.core.query import Query
 from qa_service.core.rerank import rerank
 from qa_service.core.retrieval import Retriever
@@ -36,6 +38,8 @@ def rank(
     if not retriever.passages:
         return []
     hits = scorer(retriever, query, evidence_of(retriever, query, top_k, filters))
+    if scorer is score:
+        hits = with_multilingual(retriever, query, hits, filters)
     if retriever.reranker is not None and scorer is score:
         hits = rerank(retriever.reranker, query, hits)
     return collapse_duplicates(retriever, hits, top_k)

@@ -14,8 +14,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from qa_service.core.content import Content, default_content
-from qa_service.core.encoder import Encoder, QueryEmbedder, searched_dimension
+from qa_service.core.encoder import Encoder, MultilingualModel, QueryEmbedder, searched_dimension
 from qa_service.core.highlights import passage_terms
+from qa_service.core.languages import PIVOT
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import AnswerType, Query, QueryReader
@@ -41,12 +42,16 @@ class Retriever:
         tuning: Tuning | None = None,
         embed_query: QueryEmbedder | None = None,
         reranker: Reranker | None = None,
+        multilingual: MultilingualModel | None = None,
     ) -> None:
         """``embed_query`` embeds one question (the runtime passes a cached one); default: the encoder's.
-        ``reranker`` rescores the learned fusion's leading candidates (none: the first stage decides)."""
+        ``reranker`` rescores the learned fusion's leading candidates (none: the first stage decides).
+        ``multilingual``: the model of the multilingual stage, used when this version keeps its store."""
         self.loaded = loaded
         self.encoder = encoder
         self.reranker = reranker
+        self.multilingual = multilingual if loaded.multilingual is not None else None
+        self.multilingual_cosines = lru_cache(maxsize=256)(self._multilingual_cosines)
         self.embed_query: QueryEmbedder = embed_query or (lambda text: encoder.encode_queries([text]))
         # A paired encoder: the first model's part of a question vector is searched (the FAISS index holds
         # only its passage vectors); the second's part meets the second model's own store (loaded.second).
@@ -98,6 +103,18 @@ class Retriever:
         if found is None:
             found = self._facts[key] = kind.found_in(self.passages[row].text)
         return found
+
+    def _multilingual_cosines(self, text: str) -> np.ndarray:
+        """Every passage's cosine to the question, by the multilingual model (its own store)."""
+        assert self.multilingual is not None and self.loaded.multilingual is not None
+        question = self.multilingual.encode([text])[0]
+        cosines: np.ndarray = self.loaded.multilingual @ question
+        return cosines
+
+    @cached_property
+    def crosses_languages(self) -> bool:
+        """Whether some passage exists in no pivot-language version: a pivot question may need it."""
+        return any(p.language != PIVOT and PIVOT not in dict(p.translations) for p in self.passages)
 
     @cached_property
     def pin_vectors(self) -> np.ndarray:

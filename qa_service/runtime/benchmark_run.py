@@ -16,7 +16,7 @@ from qa_service.core.answer import answer_question
 from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances, library_benchmark
 from qa_service.core.chunking import CHUNKER_VERSION
 from qa_service.core.documents import Document, load_documents, parse_document
-from qa_service.core.encoder import Encoder, searched_dimension
+from qa_service.core.encoder import Encoder, MultilingualModel, searched_dimension
 from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.question_sets import load_set
 from qa_service.core.rerank import Reranker
@@ -73,11 +73,14 @@ def clinic_set(data: Path, encoder: Encoder, work: Path, name: str) -> tuple[Ben
     return clinic_benchmark(name, items, loaded.passages), loaded
 
 
-def library_set(folder: Path, encoder: Encoder, work: Path, chunk_tokens: int) -> tuple[Benchmark, LoadedIndex]:
+def library_set(
+    folder: Path, encoder: Encoder, work: Path, chunk_tokens: int, multilingual: MultilingualModel | None = None
+) -> tuple[Benchmark, LoadedIndex]:
     """A clinic library in the shape of ``../shared/eval/clinic-library`` (``documents/``, ``questions.jsonl``
-    with topics) over an index of its documents built in ``work``."""
+    with topics) over an index of its documents built in ``work`` (with the multilingual store if given)."""
     docs, _ = load_documents(folder / "documents")
-    loaded = load_version(work, build_index(docs, encoder, work, chunk_tokens=chunk_tokens).version, encoder)
+    report = build_index(docs, encoder, work, chunk_tokens=chunk_tokens, multilingual=multilingual)
+    loaded = load_version(work, report.version, encoder)
     lines = (folder / "questions.jsonl").read_text("utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()]
     return library_benchmark(folder.name, rows, loaded.passages), loaded
@@ -87,10 +90,15 @@ def _corpus_id(document_id: str) -> str:
     return document_id.removesuffix(".md")
 
 
-def served(loaded: LoadedIndex, encoder: Encoder, reranker: Reranker | None = None) -> Retriever:
+def served(
+    loaded: LoadedIndex,
+    encoder: Encoder,
+    reranker: Reranker | None = None,
+    multilingual: MultilingualModel | None = None,
+) -> Retriever:
     """A retriever over a benchmark's index as the service runs one (no question cache: every question
     is embedded, as a new question is)."""
-    return Retriever(loaded, encoder, Tuning(), QueryEmbeddings(encoder, 0), reranker)
+    return Retriever(loaded, encoder, Tuning(), QueryEmbeddings(encoder, 0), reranker, multilingual)
 
 
 def run_service(

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from qa_service.core.content import GATE
 from qa_service.core.documents import Skipped, load_documents
-from qa_service.core.encoder import Encoder
+from qa_service.core.encoder import Encoder, MultilingualModel
 from qa_service.core.errors import BuildError, QAError
 from qa_service.core.evaluation import format_table
 from qa_service.core.quality_gate import GatePolicy, gate_problems, score_retriever
@@ -98,11 +98,12 @@ class _Gate:
     tuning: Tuning
     reranker: Reranker | None
     force: bool
+    multilingual: MultilingualModel | None = None
     result: GateResult | None = field(default=None, init=False)
 
     def __call__(self, folder: Path) -> None:
         loaded = load_version(self.settings.index_dir, folder.name, self.encoder)
-        served = Retriever(loaded, self.encoder, self.tuning, reranker=self.reranker)
+        served = Retriever(loaded, self.encoder, self.tuning, reranker=self.reranker, multilingual=self.multilingual)
         figures = score_retriever(
             served,
             load_set(self.path),
@@ -149,11 +150,13 @@ def run_build(
     *,
     tuning: Tuning,
     reranker: Reranker | None = None,
+    multilingual: MultilingualModel | None = None,
 ) -> BuildOutcome:
     """Build a new version from ``settings.documents_dir`` and the content folder, gate it, switch to it.
 
     Never raises for what staff can fix (a bad content file, no documents, a refused gate, a full disk):
-    those are outcomes. ``tuning`` and ``reranker`` are the served answer path the gate scores."""
+    those are outcomes. ``tuning``, ``reranker`` and ``multilingual`` are the served answer path the gate
+    scores; ``multilingual`` also embeds the passages for its own store."""
     warnings: list[str] = []
     gate: _Gate | None = None
     try:
@@ -164,7 +167,7 @@ def run_build(
         if path is not None and not path.is_file():
             warnings.append(f"no quality gate: {path} does not exist (QA_GATE_SET)")
         elif path is not None:
-            gate = _Gate(path, settings, encoder, tuning, reranker, request.force)
+            gate = _Gate(path, settings, encoder, tuning, reranker, request.force, multilingual)
         report = build_index(
             documents,
             encoder,
@@ -177,6 +180,7 @@ def run_build(
             gate=gate,
             switch=request.switch,
             content_files=content_files,
+            multilingual=multilingual,
         )
     except QAError as exc:
         refused = gate is not None and gate.result is not None and bool(gate.result.problems)

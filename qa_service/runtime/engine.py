@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_service.core.answer import Answer, AnswerKey, answer_question
-from qa_service.core.encoder import Encoder
+from qa_service.core.encoder import Encoder, MultilingualModel
 from qa_service.core.errors import IndexNotReady, QAError
 from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
@@ -55,8 +55,10 @@ class Engine:
         query_cache_size: int = 2048,
         answer_cache_size: int = 1024,
         reranker: Reranker | None = None,
+        multilingual: MultilingualModel | None = None,
     ) -> None:
         self.encoder = encoder
+        self.multilingual = multilingual  # the multilingual stage's model, shared by every index version
         self.query_embeddings = QueryEmbeddings(encoder, query_cache_size)  # shared by every index version
         # Whole answers, keyed by index version among others: a swap needs no flush, old entries age out.
         self.answers: LRU[AnswerKey, Answer] = LRU(answer_cache_size)
@@ -114,7 +116,9 @@ class Engine:
 
     def _load(self, version: str) -> Retriever:
         loaded = load_version(self.index_dir, version, self.encoder)
-        retriever = Retriever(loaded, self.encoder, self.tuning, self.query_embeddings, self.reranker)
+        retriever = Retriever(
+            loaded, self.encoder, self.tuning, self.query_embeddings, self.reranker, self.multilingual
+        )
         _warm_up(retriever)
         return retriever
 

@@ -23,7 +23,7 @@ from qa_service.core.boilerplate import boilerplate_fingerprint
 from qa_service.core.chunking import CHUNKER_VERSION, Passage, chunk_documents
 from qa_service.core.content import default_files, parse_content
 from qa_service.core.documents import Document, Skipped
-from qa_service.core.encoder import Encoder, searched_dimension
+from qa_service.core.encoder import Encoder, MultilingualModel, searched_dimension
 from qa_service.core.errors import BuildError, IndexCorrupt
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.manifest import (
@@ -42,6 +42,7 @@ from qa_service.runtime.index_files import (
     CONTENT,
     LEXICAL,
     MANIFEST,
+    MULTILINGUAL_VECTORS,
     PASSAGES,
     SECOND_VECTORS,
     TEXTS,
@@ -94,9 +95,11 @@ def _write_version(
     searched: int,
     index_kind: str,
     content_files: Mapping[str, str],
+    multilingual: np.ndarray | None = None,
 ) -> None:
     """``searched``: the columns of ``vectors`` the FAISS index holds (the first model's); the rest, a second
-    model's, go to a store of their own (``second.npy``) that only its scoring stage reads."""
+    model's, go to a store of their own (``second.npy``) that only its scoring stage reads, as the
+    multilingual stage's vectors go to theirs (``multilingual.npy``)."""
     store, index_record = build_store(np.ascontiguousarray(vectors[:, :searched]), index_kind)
     (folder / CONTENT).mkdir()
     for name, text in content_files.items():  # the wording this version answers with
@@ -117,6 +120,9 @@ def _write_version(
     if searched < vectors.shape[1]:
         np.save(folder / SECOND_VECTORS, np.ascontiguousarray(vectors[:, searched:], dtype=np.float32))
         names.append(SECOND_VECTORS)
+    if multilingual is not None:
+        np.save(folder / MULTILINGUAL_VECTORS, np.ascontiguousarray(multilingual, dtype=np.float32))
+        names.append(MULTILINGUAL_VECTORS)
     files = {name: sha256_file(folder / name) for name in names}
     record = dataclasses.replace(manifest, index=index_record, files=files).to_dict()
     (folder / MANIFEST).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -140,8 +146,10 @@ def build_index(
     switch: bool = True,
     index_kind: str = "auto",
     content_files: Mapping[str, str] | None = None,
+    multilingual: MultilingualModel | None = None,
 ) -> BuildReport:
-    """Chunk, embed and write a new version, then switch ``CURRENT`` to it.
+    """Chunk, embed and write a new version, then switch ``CURRENT`` to it. With ``multilingual``, the
+    passages are embedded by that model too, for the multilingual stage (its own store).
 
     ``gate`` may inspect the finished version folder and raise to refuse the switch; the live index is
     untouched by any failure, and the unfinished folder is removed.
@@ -170,6 +178,7 @@ def build_index(
             passages, warnings = link_translations(documents, passages)
             cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite3")
             vectors, embedded = cache.embed(encoder, [p.embed_text for p in passages], progress=progress)
+            multilingual_vectors = multilingual.encode([p.embed_text for p in passages]) if multilingual else None
             manifest = Manifest(
                 version=version,
                 built_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -189,8 +198,16 @@ def build_index(
                 passage_count=len(passages),
                 index=IndexRecord(index_kind),  # replaced by the store's own record once it is built
                 content=ContentRecord(content.fingerprint, tuple(sorted(files))),
+                multilingual=(
+                    ModelRecord(multilingual.name, multilingual.fingerprint, multilingual.dimension)
+                    if multilingual
+                    else None
+                ),
             )
-            _write_version(tmp, manifest, documents, passages, vectors, searched_dimension(encoder), index_kind, files)
+            searched = searched_dimension(encoder)
+            _write_version(
+                tmp, manifest, documents, passages, vectors, searched, index_kind, files, multilingual_vectors
+            )
             final = root / version
             os.rename(tmp, final)
             fsync_dir(root)

@@ -20,6 +20,7 @@ from qa_service.core.manifest import Manifest, ManifestError
 
 MANIFEST, VECTORS, PASSAGES, CURRENT = "manifest.json", "vectors.faiss", "passages.jsonl", "CURRENT"
 SECOND_VECTORS = "second.npy"  # a second model's passage vectors (QA_SECOND_MODEL), in their own store
+MULTILINGUAL_VECTORS = "multilingual.npy"  # the multilingual stage's passage vectors (QA_MULTILINGUAL)
 LEXICAL, WORDS = "lexical", "words.json"  # BM25 (bm25s's files) and the corpus words: no stemming at load
 CONTENT = "content"  # a copy of the staff content files the version was built with
 TEXTS = "texts.jsonl"  # each document's text as indexed (a web page's or PDF's extracted Markdown)

@@ -19,10 +19,12 @@ from qa_service.core.encoder import Encoder, searched_dimension
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
 from qa_service.core.lexical import LexicalIndex
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.manifest import Manifest
 from qa_service.runtime.faiss_store import load_store
 from qa_service.runtime.index_files import (
     CONTENT,
     LEXICAL,
+    MULTILINGUAL_VECTORS,
     PASSAGES,
     SECOND_VECTORS,
     VECTORS,
@@ -68,7 +70,26 @@ def load_version(index_dir: Path, version: str, encoder: Encoder) -> LoadedIndex
             content = parse_content({name: (folder / CONTENT / name).read_text("utf-8") for name in names})
         except (OSError, ContentError) as exc:
             raise IndexCorrupt(f"the content of {version} cannot be read: {exc}") from None
-    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content, second)
+    multilingual = _multilingual_vectors(folder, manifest, len(passages))
+    return LoadedIndex(version, manifest, passages, vectors, lexical, vocabulary, content, second, multilingual)
+
+
+def _multilingual_vectors(folder: Path, manifest: Manifest, rows: int) -> np.ndarray | None:
+    """The multilingual stage's passage vectors, or None for a version built without them (the stage is
+    then skipped: such a version still answers, as it did when it was built)."""
+    model = manifest.multilingual
+    if model is None or MULTILINGUAL_VECTORS not in manifest.files:
+        return None
+    try:
+        vectors = np.load(folder / MULTILINGUAL_VECTORS, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / MULTILINGUAL_VECTORS} cannot be read: {exc}") from None
+    if vectors.shape != (rows, model.dimension):
+        raise IndexCorrupt(
+            f"index {manifest.version} is inconsistent: multilingual vectors {vectors.shape}, "
+            f"not {(rows, model.dimension)}"
+        )
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def _second_vectors(
@@ -94,8 +115,9 @@ def _passage(row: dict[str, Any]) -> Passage:
     """A stored passage (JSON lists back to the tuples of the frozen dataclass)."""
     if "translations" in row:
         row["translations"] = tuple(tuple(pair) for pair in row["translations"])
-    if "tags" in row:
-        row["tags"] = tuple(row["tags"])
+    for key in ("tags", "also_called"):
+        if key in row:
+            row[key] = tuple(row[key])
     return Passage(**row)
 
 

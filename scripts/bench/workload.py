@@ -42,6 +42,35 @@ def questions(count: int, seed: int = 7) -> list[str]:
     return sorted(out)[:count]
 
 
+FRENCH_TOPICS = [
+    "des boutons",
+    "des rougeurs",
+    "de l'enflure",
+    "des points blancs",
+    "la peau sèche",
+    "des démangeaisons",
+    "de la desquamation",
+    "des petites bosses",
+]
+FRENCH_ASKS = [
+    "Combien de temps durent {t} après le microneedling",
+    "Est-ce normal d'avoir {t} après ma séance",
+    "Que faire contre {t} au jour {n}",
+    "Pourquoi j'ai {t} après le traitement",
+    "Dois-je m'inquiéter d'avoir {t} {n} jours plus tard",
+]
+
+
+def french_questions(count: int, seed: int = 8) -> list[str]:
+    """Distinct French questions: the path that runs the multilingual stage on any library."""
+    rng = random.Random(seed)
+    out = {
+        f"{rng.choice(FRENCH_ASKS).format(t=rng.choice(FRENCH_TOPICS), n=rng.randint(1, 30))}? ({i})"
+        for i in range(count)
+    }
+    return sorted(out)[:count]
+
+
 def batch_texts(copies: int = 20) -> list[str]:
     """The real article's passages (as the encoder sees them), numbered: the texts of both batch figures."""
     from qa_service.core.chunking import chunk_documents
