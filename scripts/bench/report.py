@@ -22,6 +22,16 @@ NOTES = """## Reading the figures
   16, onnxruntime 20, FAISS 14, bm25s and SciPy 16, wordfreq 5), the int8 question model ≈ 80 MB (59 MB of
   weights, of which MiniLM's 47 MB fp32 word-embedding table, plus the session), the tokenizer ≈ 13 MB,
   wordfreq's English and French frequency lists ≈ 62 MB, the default index ≈ 1 MB.
+- The multilingual stage (`QA_MULTILINGUAL=use`, default since 2026-12-07 evening) costs a worker ≈ 120 MB
+  (USE v3's 65 MB uint8 embedding table, its other weights ≈ 14 MB, the pure-Python SentencePiece model) and
+  1.0 s to load (measured in one process). A worker loads it in its warm-up when the library holds passages
+  in more than one language, else on its first French question: on the clinic's English-only `documents/`
+  the idle figure above does not include it, "after N requests" does for the worker that answered the French
+  questions, and the French p90 carries each worker's one-time load. Loaded, a French question costs ≈ 2 ms
+  more than an English one in the stage (its question vector and a dot product per passage).
+- The build figures above embed with MiniLM only; the CLI's and the console's builds also embed every passage
+  with the multilingual model for its store, at ≈ 260 passages/s on 1 thread (366 clinic-library passages in
+  1.4 s, measured in one process): about as much again as MiniLM's passage path.
 - The same day's runs move more than the targets' margins (2026-12-07, this AMD EPYC machine, default
   settings; floor / p50 ÷ floor / 8 clients ÷ (cores ÷ floor) / `make serve` / txtai's 8-client throughput):
   15:12 (`--quick`) 13.5 ms / 0.40 / 2.20 / 1.49 s / 54 req/s (ours 6.0 ×); 15:40 11.7 ms / 0.50 / 1.76 /
