@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ADMIN_TOKEN
+
 
 def _assert_problem(resp, status: int) -> dict:  # noqa: ANN001
     assert resp.status_code == status, resp.get_data(as_text=True)
@@ -98,3 +100,24 @@ def test_surrogate_escapes_are_read_as_json_defines_them_and_never_break_the_ser
         resp = client.post("/api/v1/ask", data=lone, content_type="application/json")
         assert resp.status_code in (200, 422), resp.get_data(as_text=True)
         assert resp.is_json and "Traceback" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/search?q=pimples&q=redness",
+        "/api/v1/search?q=pimples&lang=en&lang=fr",
+        "/?lang=en&lang=fr",
+        "/admin/stats?days=7&days=%5B%5D",
+        "/admin/?days=7&days=30",
+    ],
+)
+def test_a_parameter_given_twice_is_400_on_every_route(client, path: str) -> None:  # noqa: ANN001
+    body = _assert_problem(client.get(path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}), 400)
+    assert "given more than once" in body["detail"]
+
+
+def test_tags_are_the_one_list_parameter_and_a_parameter_no_route_reads_is_ignored(client) -> None:  # noqa: ANN001
+    resp = client.get("/api/v1/search?q=pimples&tag=a&tag=b")
+    assert resp.status_code == 200 and resp.get_json()["answers"] == []  # no document has both tags
+    assert client.get("/api/v1/info?utm_source=a&utm_source=b").status_code == 200

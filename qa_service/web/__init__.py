@@ -20,7 +20,7 @@ from qa_service.web.admin import bp as admin_bp
 from qa_service.web.api import bp as api_bp
 from qa_service.web.app_state import AppState, install
 from qa_service.web.console import bp as console_bp
-from qa_service.web.errors import register_error_handlers
+from qa_service.web.errors import refuse_repeated_parameters, register_error_handlers
 from qa_service.web.pages import bp as pages_bp
 from qa_service.web.pages import install_security_headers
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 def register_blueprints(app: Flask) -> None:
     observability.install(app)
+    refuse_repeated_parameters(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(console_bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from qa_service.core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, InvalidQuestion
@@ -22,6 +22,24 @@ def problem(status: int, title: str, detail: str, slug: str | None = None) -> Re
     response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# The query parameters the routes read as one value (openapi.yaml); ``tag`` is the one taken as a list, and a
+# parameter no route reads is ignored, repeated or not.
+SCALAR_PARAMETERS = frozenset({"q", "top_k", "lang", "document", "days", "find"})
+
+
+def refuse_repeated_parameters(app: Flask) -> None:
+    """A parameter a route reads as one value, given twice (``?days=7&days=90``, ``?lang=en&lang=fr``), is a
+    400 problem on every route, not silently read as its first value: the OpenAPI description says one."""
+
+    @app.before_request
+    def _one_value_each() -> Response | None:
+        args = request.args
+        repeated = sorted(k for k in SCALAR_PARAMETERS if len(args.getlist(k)) > 1)
+        if repeated:
+            return problem(400, "Bad request", f"the parameter {repeated[0]} is given more than once", "bad-request")
+        return None
 
 
 def register_error_handlers(app: Flask) -> None:
