@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ import numpy as np
 from lab.ablation import ABLATIONS, ablated
 from lab.fusions import COMPARISONS
 from qa_service.core.answer import answer_question
-from qa_service.core.benchmark import in_half
+from qa_service.core.benchmark import article_of, in_half, normalized
 from qa_service.core.chunking import Passage
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import Encoder
@@ -42,19 +41,10 @@ from qa_service.wiring import load_encoder, load_multilingual
 Ranker = Callable[[dict[str, object]], list[Passage]]
 
 
-def _norm(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"\s+", " ", text)
-
-
-def _topic(document_id: str) -> str:
-    return document_id.removesuffix(".md").removesuffix(".fr")
-
-
 def _rank(passages: Sequence[Passage], item: dict[str, object]) -> int | None:
-    gold = [_norm(str(g)) for g in item["gold"]]  # type: ignore[attr-defined]
+    gold = [normalized(str(g)) for g in item["gold"]]  # type: ignore[attr-defined]
     for n, p in enumerate(passages, 1):
-        if _topic(p.document_id) == item["topic"] and any(g in _norm(p.text) for g in gold):
+        if article_of(p.document_id) == item["topic"] and any(g in normalized(p.text) for g in gold):
             return n
     return None
 
@@ -137,7 +127,7 @@ def main() -> None:
     loaded = load_version(work, report.version, encoder)
     languages_of: dict[str, set[str]] = defaultdict(set)
     for d in docs:
-        languages_of[_topic(d.id)].add(d.language)
+        languages_of[article_of(d.id)].add(d.language)
     items = [json.loads(line) for line in (args.library / "questions.jsonl").read_text("utf-8").splitlines() if line]
     retriever = served(loaded, encoder, multilingual=multilingual)
 

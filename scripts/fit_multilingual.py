@@ -15,9 +15,9 @@ part is never read here: scripts/clinic_library_report.py reports it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
-import math
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ import numpy as np
 from qa_service.core.benchmark import in_half
 from qa_service.core.multilingual import FIT_FILE, MultilingualFit, with_multilingual
 from qa_service.core.ranking import evidence_of
+from qa_service.core.rerank import logit
 from qa_service.core.scoring import score
 from qa_service.runtime.benchmark_run import library_set, served
 from qa_service.settings import Settings
@@ -57,12 +58,11 @@ def main() -> None:
     cases = []
     for query, answerable in asked:
         read = retriever.read(query.text, query.lang)
-        hits = score(retriever, read, evidence_of(retriever, read, 20))
-        cases.append((read, [(h.row, h.confidence) for h in hits], bench.qrels.get(query.id, set()), answerable))
+        hits = score(retriever, read, evidence_of(retriever, read, 20))  # scored once per question
+        cases.append((read, hits, bench.qrels.get(query.id, set()), answerable))
 
     def top(fit: MultilingualFit, case: tuple) -> list[tuple[str, float]]:
-        read = case[0]
-        hits = score(retriever, read, evidence_of(retriever, read, 20))  # fresh hits: the stage rescores them
+        read, hits = case[0], [dataclasses.replace(h) for h in case[1]]  # copies: the stage rescores in place
         ranked = with_multilingual(retriever, read, hits, fit=fit)
         return [(h.passage.id, h.confidence) for h in ranked[:3]]
 
@@ -75,13 +75,14 @@ def main() -> None:
             best = (rate, fit)
     assert best is not None
     rate, fit = best
-    tops = [(top(fit, c)[0][1] if top(fit, c) else 0.0, c[3]) for c in cases]
+    firsts = [(top(fit, c)[:1], c[3]) for c in cases]
+    tops = [(first[0][1] if first else 0.0, answerable) for first, answerable in firsts]
 
     def rates(centre: float) -> tuple[float, float]:
         """(answerable answered, out-of-scope declined) on the tune part with this centre."""
         shift = fit.weight * (0.0 - centre)  # the centre moves every logit by the same amount
-        answered = [math.log(p / (1 - p)) + shift >= 0 for p, a in tops if a]
-        declined = [math.log(p / (1 - p)) + shift < 0 for p, a in tops if not a]
+        answered = [logit(p) + shift >= 0 for p, a in tops if a]
+        declined = [logit(p) + shift < 0 for p, a in tops if not a]
         return float(np.mean(answered)), float(np.mean(declined)) if declined else 0.0
 
     for c in CENTRES:

@@ -31,6 +31,7 @@ from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.hits import Hit
 from qa_service.core.languages import PIVOT
 from qa_service.core.query import Query
+from qa_service.core.rerank import logit
 
 if TYPE_CHECKING:
     from qa_service.core.retrieval import Retriever
@@ -72,11 +73,6 @@ def applies(retriever: Retriever, query: Query) -> bool:
     return retriever.multilingual is not None and (query.language != PIVOT or retriever.crosses_languages)
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
 def with_multilingual(
     retriever: Retriever,
     query: Query,
@@ -102,7 +98,7 @@ def with_multilingual(
         added += 1
     out = []
     for hit in [*hits, *extra]:
-        z = _logit(hit.confidence) + fit.weight * (float(cosine[hit.row]) - fit.centre)
+        z = logit(hit.confidence) + fit.weight * (float(cosine[hit.row]) - fit.centre)
         p = 1.0 / (1.0 + math.exp(-z))
         hit.score = hit.confidence = p
         out.append(hit)

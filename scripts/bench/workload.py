@@ -35,10 +35,10 @@ ASKS = [
 ]
 
 
-def questions(count: int, seed: int = 7) -> list[str]:
+def questions(count: int, seed: int = 7, asks: list[str] = ASKS, topics: list[str] = TOPICS) -> list[str]:
     """Distinct, never-repeated patient-like questions (cache misses by construction)."""
     rng = random.Random(seed)
-    out = {f"{rng.choice(ASKS).format(t=rng.choice(TOPICS), n=rng.randint(1, 30))}? ({i})" for i in range(count)}
+    out = {f"{rng.choice(asks).format(t=rng.choice(topics), n=rng.randint(1, 30))}? ({i})" for i in range(count)}
     return sorted(out)[:count]
 
 
@@ -63,12 +63,7 @@ FRENCH_ASKS = [
 
 def french_questions(count: int, seed: int = 8) -> list[str]:
     """Distinct French questions: the path that runs the multilingual stage on any library."""
-    rng = random.Random(seed)
-    out = {
-        f"{rng.choice(FRENCH_ASKS).format(t=rng.choice(FRENCH_TOPICS), n=rng.randint(1, 30))}? ({i})"
-        for i in range(count)
-    }
-    return sorted(out)[:count]
+    return questions(count, seed, FRENCH_ASKS, FRENCH_TOPICS)
 
 
 def batch_texts(copies: int = 20) -> list[str]:
