@@ -2,7 +2,9 @@
 
 Shows what the reader made of the file (title, language, url, translation), the sections and passages
 with their token counts (title and heading included), everything left out (page elements of a web page,
-site boilerplate with the pattern that matched) and the lead-ins joined to their list.
+site boilerplate with the pattern that matched), the lead-ins joined to their list, and the warning
+signs the article lists (sentences that say a sign needs care, with the level they raise: staff review
+them here beside the general rules of ``safety_rules.yaml``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.chunking import blocks, chunk_document
     from qa_service.core.documents import parse_document
+    from qa_service.core.warning_signs import signs_in
     from qa_service.runtime.content_dir import load_content_dir
 
     path = Path(args.file)
@@ -59,4 +62,9 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"joined: {len(joined)}")
         for line in joined:
             print(f"  - {line}")
+    signs = [(n, sign) for n, p in enumerate(passages, 1) for sign in signs_in(p, content.rules)]
+    print(f"warning signs: {len(signs)} (a question naming two of a sentence's words, when its passage")
+    print("  is the first answer, raises that level's alarm)")
+    for n, sign in signs:
+        print(f"  - passage {n}, {sign.level}: {textwrap.shorten(sign.sentence, 200, placeholder=' …')}")
     return 0

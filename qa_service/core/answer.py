@@ -25,8 +25,9 @@ from qa_service.core.languages import is_registered
 from qa_service.core.pins import with_pin
 from qa_service.core.ranking import rank
 from qa_service.core.retrieval import Retriever
-from qa_service.core.safety import Triage, triage
+from qa_service.core.safety import Triage, most_severe, triage
 from qa_service.core.scoring import Scorer, score
+from qa_service.core.warning_signs import library_triage
 
 UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
 
@@ -210,7 +211,16 @@ def _answer(
         answered=answered,
         message=None if answered else texts.no_answer[lang],
         passages=passages,
-        urgent=triage(text, lang, retriever.content.rules),
+        urgent=most_severe(
+            triage(text, lang, retriever.content.rules),
+            library_triage(
+                text,
+                query,
+                [(h.passage, retriever.warning_signs(h.row)) for h in hits],
+                lang,
+                retriever.content.rules,
+            ),
+        ),
         disclaimer=texts.disclaimer[lang],
         lang=lang,
         index_version=retriever.version,

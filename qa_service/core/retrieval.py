@@ -23,6 +23,7 @@ from qa_service.core.query import AnswerType, Query, QueryReader
 from qa_service.core.rerank import Reranker
 from qa_service.core.terms import content_stems
 from qa_service.core.tuning import Tuning
+from qa_service.core.warning_signs import signs_in
 
 MEMO = 50_000  # passages whose static facts are kept between questions
 
@@ -74,6 +75,8 @@ class Retriever:
                 content_stems(self.passages[row].text[self.passages[row].lead_in :], self.passages[row].language)
             )
         )
+        # The warning signs a passage lists (``warning_signs``), read with the version's own rules.
+        self.warning_signs = lru_cache(maxsize=MEMO)(lambda row: signs_in(self.passages[row], self.content.rules))
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row): at most types x passages
 
     def row_of(self, passage_id: str) -> int | None:

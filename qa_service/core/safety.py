@@ -27,9 +27,10 @@ class Triage:
     level: str
     message: str
     matched: tuple[str, ...]
+    passage: str | None = None  # the id of the article's passage that lists the sign, when one does
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "message": self.message, "matched": list(self.matched)}
+        return {"level": self.level, "message": self.message, "matched": list(self.matched), "passage": self.passage}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Rules:
     messages: dict[str, dict[str, str]]
     negation: re.Pattern[str]
     mildness: re.Pattern[str]
+    cues: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (level, how an article says a sign needs that care)
 
 
 def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
@@ -68,12 +70,40 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
             raise ValueError(f"safety rule {rule['name']}: unknown level {rule['level']!r}")
         patterns = tuple(re.compile(p, re.IGNORECASE) for lang in languages() for p in rule.get(lang) or [])
         parsed.append(_Rule(rule["name"], rule["level"], bool(rule.get("mild_is_normal", False)), patterns))
+    if "library_cues" in raw:
+        cues = tuple(
+            (level, re.compile(p, re.IGNORECASE))
+            for level, by_language in (raw["library_cues"] or {}).items()
+            for lang in languages()
+            for p in (by_language or {}).get(lang) or []
+        )
+        for level, _ in cues:
+            if level not in LEVELS:
+                raise ValueError(f"library cue: unknown level {level!r}")
+    else:  # a clinic's rules written before the cues existed read the package's
+        cues = rules().cues
     return Rules(
         tuple(parsed),
         raw["messages"],
         _terms_pattern([t for lang in languages() for t in raw["negations"].get(lang) or []]),
         _terms_pattern([t for lang in languages() for t in raw["mildness"].get(lang) or []]),
+        cues,
     )
+
+
+def qualified(text: str, start: int, config: Rules) -> bool:
+    """Whether the words at ``start`` are negated ("no fever") or called mild ("a little swelling")."""
+    return _qualifier_before(text, start, config.negation, 5) or _qualifier_before(text, start, config.mildness, 3)
+
+
+def most_severe(*found: Triage | None) -> Triage | None:
+    """The most severe of several triages (the first of equals), their matches merged; None when none."""
+    present = [t for t in found if t is not None]
+    if not present:
+        return None
+    top = max(present, key=lambda t: LEVELS.index(t.level))
+    matched = tuple(dict.fromkeys(m for t in sorted(present, key=lambda t: -LEVELS.index(t.level)) for m in t.matched))
+    return Triage(top.level, top.message, matched, top.passage)
 
 
 def _qualifier_before(text: str, start: int, pattern: re.Pattern[str], max_words: int) -> bool:
