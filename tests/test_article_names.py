@@ -81,3 +81,14 @@ def test_a_question_naming_a_treatment_gets_that_treatments_passage(
 ) -> None:
     answer = answer_question(two_articles, question, top_k=2, min_confidence=0.0)
     assert answer.passages[0].source.document_id == article, [p.text for p in answer.passages]
+
+
+def test_a_title_is_named_by_the_patients_own_words_not_by_the_lexicons_synonyms() -> None:
+    from qa_service.core.query import QueryReader
+
+    reader = QueryReader(["pimples", "acne", "breakouts", "peel", "skin"])
+    english = reader.read("does greasy food cause breakouts", "en")
+    assert "pimpl" in english.stems and "pimpl" not in english.named  # searched for, but names no article
+    assert {"breakout", "greasi", "food"} <= english.named
+    french = reader.read("des boutons après mon peeling", "fr")
+    assert "pimpl" in french.named  # a translation is the patient's word in the articles' language

@@ -49,7 +49,10 @@ def gather(retriever: Retriever, query: Query, vector: np.ndarray, top_k: int, f
     missing = [r for r in lexical_order if r not in cosine]  # lexical-only candidates of a large corpus
     if missing:  # their exact cosine
         cosine.update(zip(missing, (retriever.vectors(missing) @ qvec[0]).tolist(), strict=True))
-    asked = set(query.stems)
+    # A title is named by the patient's own words (or their translation), not by the lexicon's synonyms
+    # for them: "breakouts" read as "pimples" named the seed article "Pimples After Microneedling" in
+    # questions about acne.
+    asked = set(query.named)
     return Evidence(
         rows=pool,
         cosine=np.array([cosine[r] for r in pool]),

@@ -142,6 +142,7 @@ class Query:
     language: str
     dense_text: str
     stems: tuple[str, ...]
+    named: frozenset[str]  # stems of the question's own words and their translations, no lay-word synonyms
     concepts: tuple[tuple[str, ...], ...]
     weights: tuple[float, ...]
     answer_type: AnswerType | None
@@ -214,6 +215,7 @@ class QueryReader:
 
         rendered: list[str] = []  # the English reading of the question, for the encoder
         concepts: dict[tuple[str, ...], float] = {}  # each question word with its translations / synonyms
+        named: set[str] = set()  # what the patient wrote (translated): a title counts as named by it only
         for word in corrected:
             alternatives: list[str] = []
             if lang != PIVOT:  # rendered into the articles' English where the lexicon knows the word
@@ -227,6 +229,7 @@ class QueryReader:
                     alternatives.append(word)
                 stems = [stem(w, PIVOT) for w in alternatives if not is_stopword(w)]
                 stems += [stem(word, lang)] if not is_stopword(word) else []
+                named.update(stems)
             else:
                 rendered.append(word)
                 plain = word if word in lex.lay_en or word in self.vocab else _plain_form(word)
@@ -235,6 +238,7 @@ class QueryReader:
                 # a phrase ("popping up") counts by what it means, not by its words ("pop": squeeze)
                 own = [] if " " in word else list(dict.fromkeys((word, plain)))
                 stems = [stem(w, "en") for w in [*own, *alternatives] if not is_stopword(w) and not w.isdigit()]
+                named.update(stem(w, "en") for w in own if not is_stopword(w) and not w.isdigit())
             group = tuple(dict.fromkeys(s for s in stems if s))
             if group:
                 concepts[group] = max(concepts.get(group, 0.0), word_weight(word, lang))
@@ -255,6 +259,7 @@ class QueryReader:
             lang,
             dense_text,
             unique,
+            frozenset(named),
             tuple(concepts),
             tuple(concepts.values()),
             answer_type,
