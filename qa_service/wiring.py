@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from qa_service.core.rerank import Reranker
     from qa_service.core.retrieval import Retriever
     from qa_service.runtime.engine import Engine
+    from qa_service.runtime.index_verify import ModelIdentity
     from qa_service.runtime.query_log import QueryLog
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,16 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
 
     folder, name = second_model_folder(settings.second_model, settings.model_cache_dir)
     return PairedEncoder(first, one(str(folder)), name)
+
+
+def model_identity(settings: Settings) -> ModelIdentity | None:
+    """The configured encoder's identity (name, fingerprint, dimension) read from its ONNX export without
+    loading it, or None when only loading it can say (torch, a second model, weights not yet exported)."""
+    if settings.encoder not in ("onnx", "onnx-int8") or settings.second_model != "off":
+        return None
+    from qa_service.runtime.onnx_export import exported_identity
+
+    return exported_identity(settings.model, settings.model_cache_dir)
 
 
 def load_multilingual(settings: Settings) -> MultilingualModel | None:

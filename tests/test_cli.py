@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from qa_service.core.encoder import Encoder
 from tests.conftest import DEV_SET, DOCUMENTS
 
 
@@ -134,3 +135,19 @@ def test_qa_index_kind_reaches_the_build(tmp_path: Path) -> None:
     assert manifest["index"]["kind"] == "hnsw"  # the setting, not "auto"'s choice of exact search for 23 passages
     answer = _run(["ask", "How long do pimples last after microneedling?"], index)
     assert answer.returncode == 0 and "a week" in answer.stdout, answer.stderr
+
+
+def test_the_check_before_serving_reads_the_models_identity_without_loading_it(encoder: Encoder) -> None:
+    from qa_service import wiring
+    from qa_service.settings import Settings
+
+    settings = Settings.from_env()
+    identity = wiring.model_identity(settings)  # the export's metadata: no ONNX session, no tokenizer
+    assert identity is not None
+    assert (identity.name, identity.fingerprint, identity.dimension) == (
+        encoder.name,
+        encoder.fingerprint,
+        encoder.dimension,
+    )
+    assert wiring.model_identity(Settings.from_env({}, encoder="torch")) is None  # only loading it can say
+    assert wiring.model_identity(Settings.from_env({}, second_model="all-mpnet-base-v2")) is None

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    if args.if_missing and _usable(settings, wiring.model_identity(settings) or encoder(settings)):
+        return 0  # checked against the model's export without loading it, when its weights are unchanged
     model = encoder(settings)
-    if args.if_missing and _usable(settings, model):
-        return 0
     from qa_service.runtime.build_service import BuildRequest, run_build
 
     request = BuildRequest(
@@ -56,7 +56,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def _usable(settings: Settings, model: ModelIdentity) -> bool:
     """Whether the live version can be served as it is: built with this model, every file intact. Checked
     without loading it (BM25, FAISS), since `make serve` asks before every start."""
-    from qa_service.core.chunking import CHUNKER_VERSION
+    from qa_service.core.manifest import CHUNKER_VERSION
     from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
     from qa_service.runtime.index_verify import verify_version
 

@@ -19,7 +19,6 @@ from qa_service.core.boilerplate import Patterns, boilerplate_reason
 from qa_service.core.documents import Document
 from qa_service.core.sentences import sentence_spans, trim_span
 
-CHUNKER_VERSION = 3  # 2: a list's lead-in was dropped; 3: the title is embedded, a lead-in joins its list
 TokenCounter = Callable[[str], int]
 
 

@@ -36,6 +36,12 @@ class EncoderRecord:
     passages: str | None = None
 
 
+# The chunker's version, recorded by every build: a version cut by an older one is rebuilt (`build-index
+# --if-missing`). Here, not in chunking.py, so that check imports no reader. 2: a list's lead-in was
+# dropped; 3: the title is embedded, a lead-in joins its list.
+CHUNKER_VERSION = 3
+
+
 @dataclass(frozen=True)
 class ChunkerRecord:
     version: int

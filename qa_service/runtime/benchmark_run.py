@@ -14,10 +14,10 @@ import numpy as np
 
 from qa_service.core.answer import answer_question
 from qa_service.core.benchmark import Benchmark, clinic_benchmark, first_appearances, library_benchmark
-from qa_service.core.chunking import CHUNKER_VERSION
 from qa_service.core.documents import Document, load_documents, parse_document
 from qa_service.core.encoder import Encoder, MultilingualModel, searched_dimension
 from qa_service.core.loaded_index import LoadedIndex
+from qa_service.core.manifest import CHUNKER_VERSION
 from qa_service.core.question_sets import load_set
 from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever

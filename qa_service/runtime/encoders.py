@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from qa_service.core.encoder import Encoder
-from qa_service.runtime.model_source import resolve_model, weight_files, weights_fingerprint
+from qa_service.runtime.model_source import fingerprint_of, resolve_model
 from qa_service.runtime.onnx_encoder import OnnxEncoder
 from qa_service.runtime.torch_encoder import SentenceTransformerEncoder
 
@@ -31,25 +30,10 @@ def load_encoder(
         if backend == "onnx" and not source_path.is_dir():
             log.warning("QA_MODEL=%s is not a local folder; using the torch backend", model)
         return SentenceTransformerEncoder(model, threads=threads)
-    stamp = cache_dir / f"{slug(name)}.source.json"
-    fingerprint = None
-    try:  # the fingerprint of these exact weight files was computed before: (size, mtime) unchanged
-        recorded = json.loads(stamp.read_text())
-        if recorded["stat"] == _stat_key(source_path):
-            fingerprint = recorded["fingerprint"]
-    except (OSError, ValueError, KeyError):
-        pass
+    fingerprint = fingerprint_of(source_path, cache_dir / f"{slug(name)}.source.json")
     if fingerprint is None:
-        fingerprint = weights_fingerprint(source_path)
-        if fingerprint is None:
-            return SentenceTransformerEncoder(model, threads=threads)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"stat": _stat_key(source_path), "fingerprint": fingerprint}))
+        return SentenceTransformerEncoder(model, threads=threads)
     folder = export_dir(cache_dir, name, fingerprint)
     if read_export(folder) is None:
         export_model(source_path, name, fingerprint, cache_dir)
     return OnnxEncoder(folder, threads=threads, query_int8=backend == "onnx-int8", bulk=bulk)
-
-
-def _stat_key(folder: Path) -> list[list[object]]:
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(folder)]

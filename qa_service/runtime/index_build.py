@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from qa_service.core.boilerplate import boilerplate_fingerprint
-from qa_service.core.chunking import CHUNKER_VERSION, Passage, chunk_documents
+from qa_service.core.chunking import Passage, chunk_documents
 from qa_service.core.content import default_files, parse_content
 from qa_service.core.documents import Document, Skipped
 from qa_service.core.encoder import Encoder, MultilingualModel, searched_dimension
 from qa_service.core.errors import BuildError, IndexCorrupt
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
 from qa_service.core.manifest import (
+    CHUNKER_VERSION,
     ChunkerRecord,
     ContentRecord,
     DocumentRecord,

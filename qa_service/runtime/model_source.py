@@ -7,6 +7,7 @@ weights, so a clinic behind a firewall (and CI) never needs a model hub.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from qa_service.core import DEFAULT_MODEL
@@ -57,3 +58,26 @@ def weights_fingerprint(folder: Path) -> str | None:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def _stat_key(folder: Path) -> list[list[object]]:
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in weight_files(folder)]
+
+
+def fingerprint_of(source: Path, stamp: Path, *, compute: bool = True) -> str | None:
+    """The fingerprint of the weights in ``source``: the one ``stamp`` recorded while their files' sizes and
+    times are unchanged, else computed and recorded there (``compute=False``: None instead). None too for a
+    folder without weight files."""
+    try:
+        recorded = json.loads(stamp.read_text())
+        if recorded["stat"] == _stat_key(source):
+            return str(recorded["fingerprint"])
+    except (OSError, ValueError, KeyError):
+        pass
+    if not compute:
+        return None
+    fingerprint = weights_fingerprint(source)
+    if fingerprint is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"stat": _stat_key(source), "fingerprint": fingerprint}))
+    return fingerprint

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,31 @@ def read_export(folder: Path) -> dict[str, Any] | None:
     if meta.get("format") != EXPORT_FORMAT or not (folder / MODEL_FILE).is_file():
         return None
     return meta
+
+
+@dataclass
+class ExportIdentity:
+    """What an index is checked against, read from an export's metadata without loading the model."""
+
+    name: str
+    fingerprint: str
+    dimension: int
+
+
+def exported_identity(model: str, cache_dir: Path) -> ExportIdentity | None:
+    """The identity of ``model``'s ONNX export when it exists and its weights are unchanged since they were
+    fingerprinted, else None (then only loading the model says): `build-index --if-missing` checks the live
+    index against it before every `make serve` without importing the model's runtime."""
+    from qa_service.runtime.model_source import fingerprint_of, resolve_model
+
+    name, source = resolve_model(model)
+    if not Path(source).is_dir():
+        return None
+    fingerprint = fingerprint_of(Path(source), cache_dir / f"{slug(name)}.source.json", compute=False)
+    meta = read_export(export_dir(cache_dir, name, fingerprint)) if fingerprint else None
+    if meta is None:
+        return None
+    return ExportIdentity(str(meta["name"]), str(meta["fingerprint"]), int(meta["dimension"]))
 
 
 def export_model(source: Path, name: str, fingerprint: str, cache_dir: Path) -> Path:
