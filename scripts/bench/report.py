@@ -14,9 +14,10 @@ NOTES = """## Reading the figures
   served index's passages with the same packaged MiniLM; it runs torch with its own default threads.
 - Start-up: "server launch" is `qa-service serve` to its first answer on a built index; "`make serve`" adds
   make's set-up check and `build-index --if-missing`, which checks the live version's model and checksums
-  without loading it (≈ 0.25 s). A worker's start: imports ≈ 0.6 s (Flask, onnxruntime, FAISS, bm25s with
-  SciPy, wordfreq), the int8 question model ≈ 0.15 s, the content files and the version ≈ 0.05 s, and a
-  warm-up answer per language (≈ 0.2 s, mostly wordfreq's English and French lists) so no patient pays for
+  without loading the model or the index (≈ 0.15 s: the model's identity is read from its export's
+  metadata; before 2026-12-07 23:00 it loaded the encoder and the readers' imports, ≈ 0.55 s). A worker's
+  start: imports ≈ 0.6 s (Flask, onnxruntime, FAISS, bm25s with SciPy, wordfreq), the int8 question model
+  ≈ 0.15 s, the content files and the version ≈ 0.05 s, and a warm-up answer per language (≈ 0.2 s, mostly wordfreq's English and French lists) so no patient pays for
   them; the two workers start side by side.
 - Memory per idle worker (RSS, measured on 2026-12-07): Python and the libraries ≈ 110 MB (numpy 14, Flask
   16, onnxruntime 20, FAISS 14, bm25s and SciPy 16, wordfreq 5), the int8 question model ≈ 80 MB (59 MB of
@@ -37,7 +38,9 @@ NOTES = """## Reading the figures
   15:12 (`--quick`) 13.5 ms / 0.40 / 2.20 / 1.49 s / 54 req/s (ours 6.0 ×); 15:40 11.7 ms / 0.50 / 1.76 /
   1.52 s / 54 req/s (5.6 ×); 16:13 10.7 ms / 0.48 / 1.95 / 1.41 s / 105 req/s (3.5 ×); after issue 29's
   stages (the same answers), 18:13 15.3 ms / 0.43 / 1.94 / 2.14 s / 93 req/s (2.7 ×); 18:57 19.5 ms / 0.39 /
-  2.65 / 1.67 s / 50 req/s (5.5 ×); 19:07 (the table) 15.1 ms / 0.46 / 2.46 / 1.74 s / 109 req/s (3.0 ×).
+  2.65 / 1.67 s / 50 req/s (5.5 ×); 19:07 15.1 ms / 0.46 / 2.46 / 1.74 s / 109 req/s (3.0 ×); with the
+  multilingual stage, 21:11 10.2 ms / 0.44 / 2.03 / 1.82 s / 114 req/s (3.5 ×); after the lighter check
+  before serving, 23:22 (the table) 18.9 ms / 0.39 / 3.06 / 1.83 s / 95 req/s (3.4 ×).
   The evening's floor ran 1.4-1.8 × the afternoon's, and start-up with it: a worker's start measured A/B
   against 87e244f in one sitting (create_app and a first answer, farm-bench, 7 pairs) costs the same CPU
   (ratio 1.00), so the slower start-up is the machine's. A new
