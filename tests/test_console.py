@@ -261,3 +261,32 @@ def test_a_rebuild_the_gate_refuses_says_why_and_the_live_version_stays(
     assert engine.retriever.version == live
     page = client.get("/admin/?lang=en").get_data(as_text=True)  # type: ignore[attr-defined]
     assert "The quality gate refused the last build" in page and "quality gate refused the new index" in page
+
+
+FREEZING = """---
+title: Fat freezing aftercare
+language: en
+---
+# Fat freezing aftercare
+
+## When to call us
+
+- Frostbite: Skin that stays hard, white and numb after the treatment must be assessed the same day.
+- Allergy: Hives with swelling of the tongue is an emergency; call 911.
+"""
+
+
+def test_the_console_lists_the_warning_signs_the_articles_give_for_review(
+    staff: tuple[object, str], clinic: Clinic
+) -> None:
+    client, _ = staff
+    before = client.get("/admin/").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'id="h-warnings"' in before and 'id="warnings"' not in before  # none of the tests' articles gives one
+    (clinic.root / "docs" / "fat-freezing.md").write_text(FREEZING, "utf-8")
+    clinic.rebuild()
+    html = client.get("/admin/").get_data(as_text=True)  # type: ignore[attr-defined]
+    table = html[html.index('id="warnings"') : html.index("</table>", html.index('id="warnings"'))]
+    assert "Frostbite: Skin that stays hard, white and numb" in table and "urgent (the clinic today)" in table
+    assert "call 911" in table and "emergency (911)" in table
+    french = client.get("/admin/?lang=fr").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "Signes d&#39;alerte que les articles énumèrent" in french and "urgence (911)" in french

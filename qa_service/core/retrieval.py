@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from qa_service.core.chunking import Passage
 from qa_service.core.content import Content, default_content
 from qa_service.core.encoder import Encoder, MultilingualModel, QueryEmbedder, searched_dimension
 from qa_service.core.highlights import passage_terms
@@ -23,7 +24,7 @@ from qa_service.core.query import AnswerType, Query, QueryReader
 from qa_service.core.rerank import Reranker
 from qa_service.core.terms import content_stems
 from qa_service.core.tuning import Tuning
-from qa_service.core.warning_signs import signs_in
+from qa_service.core.warning_signs import WarningSign, signs_in
 
 MEMO = 50_000  # passages whose static facts are kept between questions
 
@@ -98,6 +99,11 @@ class Retriever:
     def title_stems(self, row: int) -> frozenset[str]:
         passage = self.passages[row]
         return _title_stems(" ".join((passage.document_title, *passage.also_called)), passage.language)
+
+    @cached_property
+    def library_warning_signs(self) -> list[tuple[Passage, WarningSign]]:
+        """Every warning sign the version's articles list, in their order (the console shows them)."""
+        return [(p, sign) for row, p in enumerate(self.passages) for sign in self.warning_signs(row)]
 
     def holds(self, kind: AnswerType, row: int) -> bool:
         """Whether the passage gives the kind of fact asked for (a price, hours...)."""

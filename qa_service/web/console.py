@@ -91,6 +91,7 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     context["content_fingerprint"] = retriever.content.fingerprint if retriever is not None else None
     context["build"] = console_build.read_status(settings)
     context["pins"] = _pins()
+    context["warnings"] = retriever.library_warning_signs if retriever is not None else []
     found = request.args.get("find", "").strip()[:500]
     context["find"] = found
     context["found"] = _find(retriever, found) if found and retriever is not None else []
