@@ -97,6 +97,25 @@ def test_an_articles_sentence_that_says_a_sign_needs_care_is_read_at_that_level(
     ]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language", "level"),
+    [
+        ("Spreading swelling near the eye: call us immediately.", "en", "emergency"),
+        ("Contact us as soon as possible if a blister forms.", "en", "urgent"),
+        ("Seek prompt care for a fever after treatment.", "en", "urgent"),
+        ("Avisez-nous dès que possible si une cloque apparaît.", "fr", "urgent"),
+        ("Consultez rapidement en cas de fièvre.", "fr", "urgent"),
+        ("Rendez-vous immédiatement à l'hôpital si la vision baisse.", "fr", "emergency"),
+        ("Results are visible immediately.", "en", None),  # no one is told to act
+        ("Book your next session as soon as possible.", "en", None),
+        ("Les résultats apparaissent immédiatement.", "fr", None),
+    ],
+)
+def test_how_articles_say_a_sign_needs_care(sentence: str, language: str, level: str | None) -> None:
+    found = signs_in(_passage(sentence, language), rules())
+    assert [s.level for s in found] == ([level] if level else [])
+
+
 def test_a_question_describing_a_sign_the_article_lists_raises_its_alarm_with_that_passage(library: Retriever) -> None:
     question = "two days after my cryolipolysis the skin on my belly is still hard and numb"
     assert triage(question) is None  # no hand-written rule knows frostbite after fat freezing
