@@ -290,3 +290,16 @@ def test_the_console_lists_the_warning_signs_the_articles_give_for_review(
     assert "call 911" in table and "emergency (911)" in table
     french = client.get("/admin/?lang=fr").get_data(as_text=True)  # type: ignore[attr-defined]
     assert "Signes d&#39;alerte que les articles énumèrent" in french and "urgence (911)" in french
+
+
+def test_on_a_large_library_the_console_lists_the_first_passages_signs_and_says_so(
+    staff: tuple[object, str], clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa_service.core import retrieval
+
+    client, _ = staff
+    (clinic.root / "docs" / "fat-freezing.md").write_text(FREEZING, "utf-8")
+    clinic.rebuild()
+    monkeypatch.setattr(retrieval, "WARNING_SCAN", 3)  # as if the library were larger than the console reads
+    html = client.get("/admin/").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'id="warnings-partial"' in html and "Read in the first 3 passages of the library only" in html

@@ -7,7 +7,7 @@ Rules live in ``data/safety_rules.yaml`` so practitioners can review them. A sym
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -47,7 +47,10 @@ class Rules:
     messages: dict[str, dict[str, str]]
     negation: re.Pattern[str]
     mildness: re.Pattern[str]
-    cues: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (level, how an article says a sign needs that care)
+    # (level, language, how an article in that language says a sign needs that care)
+    cues: tuple[tuple[str, str, re.Pattern[str]], ...] = ()
+    # each language's cues in one pattern: a passage without any is passed over in one search
+    any_cue: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
@@ -72,22 +75,27 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
         parsed.append(_Rule(rule["name"], rule["level"], bool(rule.get("mild_is_normal", False)), patterns))
     if "library_cues" in raw:
         cues = tuple(
-            (level, re.compile(p, re.IGNORECASE))
+            (level, lang, re.compile(p, re.IGNORECASE))
             for level, by_language in (raw["library_cues"] or {}).items()
             for lang in languages()
             for p in (by_language or {}).get(lang) or []
         )
-        for level, _ in cues:
+        for level, _, _ in cues:
             if level not in LEVELS:
                 raise ValueError(f"library cue: unknown level {level!r}")
     else:  # a clinic's rules written before the cues existed read the package's
         cues = rules().cues
+    any_cue = {
+        lang: re.compile("|".join(f"(?:{p.pattern})" for _, of, p in cues if of == lang), re.IGNORECASE)
+        for lang in {of for _, of, _ in cues}
+    }
     return Rules(
         tuple(parsed),
         raw["messages"],
         _terms_pattern([t for lang in languages() for t in raw["negations"].get(lang) or []]),
         _terms_pattern([t for lang in languages() for t in raw["mildness"].get(lang) or []]),
         cues,
+        any_cue,
     )
 
 

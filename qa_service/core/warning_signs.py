@@ -42,16 +42,22 @@ class WarningSign:
 def signs_in(passage: Passage, config: Rules) -> tuple[WarningSign, ...]:
     """The sentences of ``passage`` that say a sign needs care. A sentence's words are its stems but
     the cue's own ("call", "emergency") and the article's title's (naming the treatment is no sign)."""
-    if not config.cues:
-        return ()
     text = passage.text.replace("’", "'")
+    gate = config.any_cue.get(passage.language)
+    if gate is None or not gate.search(text):
+        return ()
     title = set(content_stems(" ".join((passage.document_title, *passage.also_called)), passage.language))
     item = LABELLED_ITEM.match(text) is not None  # "Burns: Blisters or white skin can... Call us the same day."
     found = []
     before: set[str] = set()  # an item's words before its cue name the signs the cue is about
     for start, end in sentence_spans(text):
         sentence = text[start:end]
-        cues = [(level, m) for level, pattern in config.cues for m in pattern.finditer(sentence)]
+        cues = [
+            (level, m)
+            for level, lang, pattern in config.cues
+            if lang == passage.language
+            for m in pattern.finditer(sentence)
+        ]
         if not cues:
             before |= set(content_stems(sentence, passage.language)) if item else set()
             continue

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 import qa_service.web.console_view as console_view
 import qa_service.web.staff_session as staff_session
+from qa_service.core import retrieval as retrieval_module
 from qa_service.core.answer import answer_question
 from qa_service.core.content import ContentError, Pin
 from qa_service.core.errors import QAError
@@ -92,6 +93,9 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     context["build"] = console_build.read_status(settings)
     context["pins"] = _pins()
     context["warnings"] = retriever.library_warning_signs if retriever is not None else []
+    scan = retrieval_module.WARNING_SCAN
+    context["warnings_read"] = min(len(retriever.passages), scan) if retriever is not None else 0
+    context["warnings_partial"] = retriever is not None and len(retriever.passages) > scan
     found = request.args.get("find", "").strip()[:500]
     context["find"] = found
     context["found"] = _find(retriever, found) if found and retriever is not None else []
