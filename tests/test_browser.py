@@ -32,6 +32,17 @@ Never apply products labelled <script>window.__pwned = 1</script> or <img src=x 
 to freshly treated skin during the first week.
 """
 HOST_PAGE = (PROJECT_ROOT / "examples" / "host-page.html").read_text("utf-8")
+# A treatment no hand-written red-flag rule names: its article's own warning sign raises the alarm.
+FREEZING_ARTICLE = """---
+title: Fat freezing (cryolipolysis) aftercare
+language: en
+---
+# Fat freezing (cryolipolysis) aftercare
+
+## When to call us
+
+- Frostbite: Skin that stays hard, white and numb after the treatment must be assessed the same day.
+"""
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is installed by make test")
 
@@ -51,6 +62,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Itera
     docs = root / "docs"
     shutil.copytree(DOCUMENTS, docs)
     (docs / "products-to-avoid.md").write_text(XSS_ARTICLE)
+    (docs / "fat-freezing.md").write_text(FREEZING_ARTICLE)
     shutil.copy(DATA / "library" / "chemical-peel-aftercare.html", docs)  # English only, with its web address
     build_index(load_documents(docs)[0], encoder, root / "index", chunk_tokens=200)
     service_port, host_port = free_port(), free_port()
@@ -116,6 +128,19 @@ def test_a_red_flag_question_shows_the_alert_above_the_passages(page, servers) -
     page.locator(".qa-answer").first.wait_for()
     assert "811" in alert.inner_text()
     assert alert.bounding_box()["y"] < page.locator(".qa-answer").first.bounding_box()["y"]
+
+
+def test_an_alarm_an_article_gives_quotes_that_article_in_the_alert(page, servers) -> None:  # noqa: ANN001
+    url, _ = servers
+    page.goto(url + "/?lang=en")
+    _ask(page, "two days after my cryolipolysis the skin on my belly is still hard and numb")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    source = alert.locator(".qa-alert-source")
+    source.wait_for()
+    assert "Our article “Fat freezing (cryolipolysis) aftercare” says:" in source.inner_text()
+    assert "Frostbite: Skin that stays hard, white and numb" in source.inner_text()
+    assert "811" in alert.inner_text()  # the urgent level's message
 
 
 def test_an_out_of_scope_question_says_the_articles_do_not_cover_it(page, servers) -> None:  # noqa: ANN001
@@ -236,7 +261,11 @@ def test_accessibility_scan_has_no_serious_or_critical_violations(browser, serve
     url, _ = servers
     context = browser.new_context(bypass_csp=True)  # only to inject axe-core itself
     pg = context.new_page()
-    for lang, question in (("en", "How long do pimples last?"), ("fr", "J'ai de la fièvre")):
+    for lang, question in (
+        ("en", "How long do pimples last?"),
+        ("fr", "J'ai de la fièvre"),
+        ("en", "after my cryolipolysis the skin is still hard and numb"),  # the alert quoting its article
+    ):
         pg.goto(f"{url}/?lang={lang}")
         _ask(pg, question)
         pg.locator(".qa-answer, .qa-noanswer").first.wait_for()

@@ -190,6 +190,14 @@ var QASearch = (function () {
         alertBox.setAttribute("role", "alert");
         alertBox.appendChild(el("strong", "qa-alert-title", t(data.urgent.level === "emergency" ? "emergency" : "urgent")));
         alertBox.appendChild(el("p", "qa-alert-message", data.urgent.message));
+        var said = (data.answers || []).filter(function (a) { return a.id === data.urgent.passage; })[0];
+        if (said) {  // the clinic's own article lists this warning sign: its words, even when nothing else is answered
+          var quote = el("blockquote", "qa-alert-source");
+          if (said.lang) quote.lang = said.lang;
+          quote.appendChild(el("p", "qa-alert-source-title", t("article_says").replace("{title}", said.document.title)));
+          quote.appendChild(el("p", "qa-alert-source-text", said.text));
+          alertBox.appendChild(quote);
+        }
         alertSlot.appendChild(alertBox);
       }
       if (!data.answered) {
