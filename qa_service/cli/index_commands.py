@@ -14,13 +14,20 @@ from qa_service.core.errors import QAError
 from qa_service.settings import Settings
 
 if TYPE_CHECKING:
+    from qa_service.core.encoder import Encoder
     from qa_service.runtime.index_verify import ModelIdentity
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    if args.if_missing and _usable(settings, wiring.model_identity(settings) or encoder(settings)):
-        return 0  # checked against the model's export without loading it, when its weights are unchanged
-    model = encoder(settings)
+    # --if-missing checks against the model's export without loading it, when its weights are unchanged;
+    # otherwise the model is loaded once, for the check and the build alike.
+    model: Encoder | None = None
+    if args.if_missing:
+        identity = wiring.model_identity(settings) or (model := encoder(settings))
+        if _usable(settings, identity):
+            return 0
+    if model is None:
+        model = encoder(settings)
     from qa_service.runtime.build_service import BuildRequest, run_build
 
     request = BuildRequest(
@@ -57,18 +64,17 @@ def _usable(settings: Settings, model: ModelIdentity) -> bool:
     """Whether the live version can be served as it is: built with this model, every file intact. Checked
     without loading it (BM25, FAISS), since `make serve` asks before every start."""
     from qa_service.core.manifest import CHUNKER_VERSION
-    from qa_service.runtime.index_files import read_current, read_manifest, versions_dir
+    from qa_service.runtime.index_files import read_current
     from qa_service.runtime.index_verify import verify_version
 
     live = read_current(settings.index_dir)
     if live is None:
         return False
     try:
-        verify_version(settings.index_dir, live, model)
+        manifest = verify_version(settings.index_dir, live, model)
     except QAError as exc:
         print(f"the live index cannot be served ({exc}); rebuilding", file=sys.stderr)
         return False
-    manifest = read_manifest(versions_dir(settings.index_dir) / live)
     stale = (
         f"cut by chunker {manifest.chunker.version}, not {CHUNKER_VERSION}"
         if manifest.chunker.version != CHUNKER_VERSION

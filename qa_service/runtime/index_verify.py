@@ -15,11 +15,17 @@ from qa_service.runtime.index_files import PASSAGES, VECTORS, read_manifest, sha
 
 
 class ModelIdentity(Protocol):
-    """What an index is checked against: an encoder, or the identity of one not yet loaded."""
+    """What an index is checked against: an encoder, or the identity of one not yet loaded (a
+    ``ModelRecord`` read from its export)."""
 
-    name: str
-    fingerprint: str
-    dimension: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
 
 def check_model(manifest: Manifest, encoder: ModelIdentity, where: Path) -> None:

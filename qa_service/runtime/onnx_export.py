@@ -10,11 +10,11 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qa_service.core.errors import ConfigError
+from qa_service.core.manifest import ModelRecord
 
 log = logging.getLogger(__name__)
 EXPORT_FORMAT = 1
@@ -62,16 +62,7 @@ def read_export(folder: Path) -> dict[str, Any] | None:
     return meta
 
 
-@dataclass
-class ExportIdentity:
-    """What an index is checked against, read from an export's metadata without loading the model."""
-
-    name: str
-    fingerprint: str
-    dimension: int
-
-
-def exported_identity(model: str, cache_dir: Path) -> ExportIdentity | None:
+def exported_identity(model: str, cache_dir: Path) -> ModelRecord | None:
     """The identity of ``model``'s ONNX export when it exists and its weights are unchanged since they were
     fingerprinted, else None (then only loading the model says): `build-index --if-missing` checks the live
     index against it before every `make serve` without importing the model's runtime."""
@@ -84,7 +75,7 @@ def exported_identity(model: str, cache_dir: Path) -> ExportIdentity | None:
     meta = read_export(export_dir(cache_dir, name, fingerprint)) if fingerprint else None
     if meta is None:
         return None
-    return ExportIdentity(str(meta["name"]), str(meta["fingerprint"]), int(meta["dimension"]))
+    return ModelRecord(str(meta["name"]), str(meta["fingerprint"]), int(meta["dimension"]))
 
 
 def export_model(source: Path, name: str, fingerprint: str, cache_dir: Path) -> Path:
