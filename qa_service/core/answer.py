@@ -27,7 +27,7 @@ from qa_service.core.ranking import rank
 from qa_service.core.retrieval import Retriever
 from qa_service.core.safety import Triage, most_severe, triage
 from qa_service.core.scoring import Scorer, score
-from qa_service.core.warning_signs import library_triage
+from qa_service.core.warning_signs import FIRST_ANSWERS, library_triage
 
 UrgentNotice = Triage  # the red-flag notice an answer carries (level, message, matched phrases)
 
@@ -216,7 +216,7 @@ def _answer(
             library_triage(
                 text,
                 query,
-                [(h.passage, retriever.warning_signs(h.row)) for h in hits],
+                [(h.passage, retriever.warning_signs(h.row)) for h in hits[:FIRST_ANSWERS]],
                 lang,
                 retriever.content.rules,
             ),

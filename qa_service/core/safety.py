@@ -140,5 +140,10 @@ def triage(question: str, language: str = "en", config: Rules | None = None) -> 
         return None
     level = max(found, key=LEVELS.index)
     matched = tuple(dict.fromkeys(m for lvl in sorted(found, key=LEVELS.index, reverse=True) for m in found[lvl]))
+    return alarm(config, level, language, matched)
+
+
+def alarm(config: Rules, level: str, language: str, matched: tuple[str, ...], passage: str | None = None) -> Triage:
+    """The notice of ``level`` in the asker's language (the pivot's words when it has none)."""
     messages = config.messages[level]
-    return Triage(level, messages.get(language) or messages[PIVOT], matched)
+    return Triage(level, messages.get(language) or messages[PIVOT], matched, passage)

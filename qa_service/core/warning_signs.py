@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 
 from qa_service.core.chunking import Passage
-from qa_service.core.languages import PIVOT, fold
+from qa_service.core.languages import fold
 from qa_service.core.query import Query
-from qa_service.core.safety import LEVELS, Rules, Triage, qualified
+from qa_service.core.safety import LEVELS, Rules, Triage, alarm, qualified
 from qa_service.core.sentences import sentence_spans
 from qa_service.core.terms import content_stems, is_stopword, stem, words
 
@@ -97,15 +97,18 @@ def library_triage(
     config: Rules,
 ) -> Triage | None:
     """The alarm the articles themselves give for what the question describes, or None. ``answers``: the
-    question's answers, best first, each with its passage's warning signs (``signs_in``)."""
+    question's first answers (FIRST_ANSWERS of them), each with its passage's warning signs (``signs_in``).
+    The question is read word by word only when one of them lists a sign: most answers list none."""
+    if not any(signs for _, signs in answers[:FIRST_ANSWERS]):
+        return None
     described = _described(question, query, config)
     best: Triage | None = None
     for passage, signs in answers[:FIRST_ANSWERS]:
         for sign in signs:
-            matched = tuple(dict.fromkeys(word for form, word in described if form in sign.stems))
-            if len({form for form, _ in described if form in sign.stems}) < SIGN_WORDS:
+            named = [(form, word) for form, word in described if form in sign.stems]
+            if len({form for form, _ in named}) < SIGN_WORDS:
                 continue
             if best is None or LEVELS.index(sign.level) > LEVELS.index(best.level):
-                messages = config.messages[sign.level]
-                best = Triage(sign.level, messages.get(language) or messages[PIVOT], matched, passage.id)
+                matched = tuple(dict.fromkeys(word for _, word in named))
+                best = alarm(config, sign.level, language, matched, passage.id)
     return best
