@@ -239,6 +239,29 @@ def test_a_comparative_finds_the_lay_word_of_its_plain_form() -> None:
     )  # no lexicon entry: the word and its plain form, nothing invented
 
 
+def test_two_words_the_articles_write_as_one_are_read_as_it_in_any_of_its_forms() -> None:
+    """ "work out" is the articles' "workouts"; "take care" stays two words when no article joins them."""
+    from qa_service.core.query import QueryReader
+    from qa_service.core.terms import stem
+
+    reader = QueryReader({"workouts", "sunscreen", "care", "take"})
+    assert stem("workout", "en") in reader.read("can i work out after laser", "en").stems
+    assert stem("sunscreen", "en") in reader.read("which sun screen", "en").stems
+    assert reader.read("take care of the skin", "en").stems[:2] == (stem("take", "en"), stem("care", "en"))
+
+
+def test_a_rare_word_one_letter_from_a_commoner_word_of_the_articles_is_read_as_that_word() -> None:
+    """Patients' typos that happen to be rare words ("filer", "lazer", "befor") are corrected; a word an
+    article does not use and no article word is near, or a common word, is left for what it says."""
+    from qa_service.core.query import QueryReader
+
+    reader = QueryReader({"filler", "laser", "before", "peel", "peau", "scar", "tattoo", "melts", "flake"})
+    assert dict(reader.read("stop advil befor lip filer", "en").corrections) == {"befor": "before", "filer": "filler"}
+    assert dict(reader.read("lazer or a peal", "en").corrections) == {"lazer": "laser", "peal": "peel"}
+    assert reader.read("a scab and welts, flaky skin", "en").corrections == ()  # other words, not slips
+    assert reader.read("do you treat eczema", "en").corrections == ()  # nothing near: out of scope, kept
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
