@@ -27,7 +27,6 @@ import numpy as np
 from qa_service.core.benchmark import in_half
 from qa_service.core.multilingual import FIT_FILE, MultilingualFit, with_multilingual
 from qa_service.core.ranking import evidence_of
-from qa_service.core.rerank import logit
 from qa_service.core.scoring import score
 from qa_service.runtime.benchmark_run import library_set, served
 from qa_service.settings import Settings
@@ -75,14 +74,14 @@ def main() -> None:
             best = (rate, fit)
     assert best is not None
     rate, fit = best
-    firsts = [(top(fit, c)[:1], c[3]) for c in cases]
-    tops = [(first[0][1] if first else 0.0, answerable) for first, answerable in firsts]
 
     def rates(centre: float) -> tuple[float, float]:
-        """(answerable answered, out-of-scope declined) on the tune part with this centre."""
-        shift = fit.weight * (0.0 - centre)  # the centre moves every logit by the same amount
-        answered = [logit(p) + shift >= 0 for p, a in tops if a]
-        declined = [logit(p) + shift < 0 for p, a in tops if not a]
+        """(answerable answered, out-of-scope declined) on the tune part with this centre (each first answer
+        rescored: a large weight saturates the probability, so the centre cannot be applied after it)."""
+        at = dataclasses.replace(fit, centre=centre)
+        firsts = [(top(at, c)[:1], c[3]) for c in cases]
+        answered = [bool(first) and first[0][1] >= 0.5 for first, a in firsts if a]
+        declined = [not first or first[0][1] < 0.5 for first, a in firsts if not a]
         return float(np.mean(answered)), float(np.mean(declined)) if declined else 0.0
 
     for c in CENTRES:
