@@ -31,8 +31,8 @@ class AblatedReader(QueryReader):
     def _joined(self, tokens: list[str]) -> list[str]:
         return tokens if self.without == "spelling" else super()._joined(tokens)
 
-    def _spelled(self, words_: list[str], lang: str) -> list[str]:
-        return words_ if self.without == "spelling" else super()._spelled(words_, lang)
+    def _spelled(self, words_: list[str], lang: str, typed: dict[str, str] | None = None) -> list[str]:
+        return words_ if self.without == "spelling" else super()._spelled(words_, lang, typed)
 
     def _answer_type(self, question: str) -> AnswerType | None:
         return None if self.without == "answer_types" else super()._answer_type(question)

@@ -273,3 +273,14 @@ def test_lay_phrases_and_comparatives_reach_the_passage(retriever: Retriever, qu
     top = _top_texts(retriever, question)
     assert any(expected in t for t in top)
     assert not top[0].startswith("Avoid Picking")
+
+
+def test_how_informative_a_french_word_is_is_read_from_it_as_written_with_its_accents() -> None:
+    """Folded, "piqûres" and "gèle" look like rare words (wordfreq knows them accented): they weighed as much
+    as a drug's brand name in the lexical coverage, and were candidates for spelling correction."""
+    from qa_service.core.query import QueryReader, word_weight
+
+    query = QueryReader({"piqures", "gel"}).read("est-ce qu'on me gèle avant les piqûres?", "fr")
+    weights = dict(zip((group[0] for group in query.concepts), query.weights, strict=True))
+    assert weights["gele"] == word_weight("gèle", "fr") < word_weight("gele", "fr")
+    assert query.corrections == ()

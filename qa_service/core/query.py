@@ -190,23 +190,25 @@ class QueryReader:
         # Each corpus word's stem: a joined pair matches any of its forms ("work out" -> "workouts").
         self._vocab_stems = frozenset(stem(w, PIVOT) for w in self.vocab if len(w) >= 6)
 
-    def _correct(self, word: str, language: str) -> str:
-        """Closest corpus or lexicon word for a word nobody knows (a typo), else the word itself."""
+    def _correct(self, word: str, language: str, typed: str = "") -> str:
+        """Closest corpus or lexicon word for a word nobody knows (a typo), else the word itself. ``typed``:
+        the word as the patient wrote it, accents kept, for how common it is ("gèle" is, "gele" is not)."""
         if word in self._known or is_stopword(word) or len(word) < 4 or word.isdigit():
             return word
-        if zipf_frequency(word, language) >= 1.5 or zipf_frequency(word, "en") >= 2.5:
+        typed = typed or word
+        if zipf_frequency(typed, language) >= 1.5 or zipf_frequency(typed, "en") >= 2.5:
             # A real word the articles don't use: leave it, it may mean "out of scope"; unless it is a rare
             # one a letter away from a commoner word of the articles ("filer", "lazer", "befor"), which is
             # what a patient who typed it most likely meant.
-            return self._near_typo(word, language) or word
+            return self._near_typo(word, language, typed) or word
         limit = 1 if len(word) <= 5 else 2
         best = process.extractOne(word, self._targets, scorer=Levenshtein.distance, score_cutoff=limit)
         return best[0] if best else word
 
-    def _near_typo(self, word: str, language: str) -> str | None:
+    def _near_typo(self, word: str, language: str, typed: str) -> str | None:
         """For a rare word, the corpus or lexicon word it is a likely slip of (``typo_of``) that everyday
         language uses clearly more ("filer": filler); None when there is none ("scab" stays a scab)."""
-        seen = max(zipf_frequency(word, language), zipf_frequency(word, "en"))
+        seen = max(zipf_frequency(typed, language), zipf_frequency(typed, "en"))
         if seen >= RARE_ZIPF:
             return None
         near = process.extract(word, self._targets, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
@@ -239,9 +241,9 @@ class QueryReader:
                 i += 1
         return joined
 
-    def _spelled(self, words_: list[str], lang: str) -> list[str]:
-        """Typos corrected towards the corpus's and the lexicon's words."""
-        return [self._correct(t, lang) for t in words_]
+    def _spelled(self, words_: list[str], lang: str, typed: dict[str, str] | None = None) -> list[str]:
+        """Typos corrected towards the corpus's and the lexicon's words (``typed``: folded -> as written)."""
+        return [self._correct(t, lang, (typed or {}).get(t, t)) for t in words_]
 
     def _answer_type(self, question: str) -> AnswerType | None:
         """The kind of fact asked for (a price, hours...), if any."""
@@ -256,7 +258,8 @@ class QueryReader:
         lex = self._lexicon()
         tokens = [fold(w) for _, _, w in words(question)]
         joined = self._joined(tokens)
-        corrected = self._spelled(joined, lang)
+        typed = {fold(w): w.lower() for _, _, w in words(question)}  # accents kept: wordfreq knows "gèle"
+        corrected = self._spelled(joined, lang, typed)
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
         if lang == PIVOT:
             corrected = _phrases(corrected, lex)
@@ -292,7 +295,7 @@ class QueryReader:
                 named.update(stem(w, "en") for w in own if not is_stopword(w) and not w.isdigit())
             group = tuple(dict.fromkeys(s for s in stems if s))
             if group:
-                concepts[group] = max(concepts.get(group, 0.0), word_weight(word, lang))
+                concepts[group] = max(concepts.get(group, 0.0), word_weight(typed.get(word, word), lang))
         if lang != PIVOT or corrections:
             dense_text = " ".join(rendered)
         else:
