@@ -14,14 +14,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
 from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
 from qa_service.core.languages import PIVOT, fold, languages
 from qa_service.core.languages import language as language_entry
+from qa_service.core.spelling import Speller
 from qa_service.core.terms import is_stopword, stem, words
 
 
@@ -129,35 +128,6 @@ def _plain_form(word: str) -> str:
     return word
 
 
-RARE_ZIPF = 3.0  # below this many log-per-billion uses, a word one slip from the articles' is read as a typo
-TYPO_MARGIN = 0.5  # ... when the word it slipped from is this much commoner ("flaky" is not a slip of "flake")
-VOWELS = frozenset("aeiouy")
-SOUND_ALIKE = (frozenset("sz"), frozenset("ck"))
-
-
-def typo_of(word: str, target: str) -> bool:
-    """Whether ``word`` is one of the slips people make typing ``target``: a doubled letter typed once or
-    twice ("filer", "tatoo"), the last letter left off ("befor"), one vowel for another ("peal") or a
-    sound-alike consonant ("lazer"). Other one-letter changes make other words ("scab", "welts")."""
-    if len(word) + 1 == len(target):
-        short, long_ = word, target
-    elif len(word) == len(target) + 1:
-        short, long_ = target, word
-    elif len(word) == len(target):
-        diff = [(a, b) for a, b in zip(word, target, strict=True) if a != b]
-        if len(diff) != 1:
-            return False
-        pair = frozenset(diff[0])
-        return pair <= VOWELS or pair in SOUND_ALIKE
-    else:
-        return False
-    i = next((k for k, (a, b) in enumerate(zip(short, long_, strict=False)) if a != b), len(short))
-    if short[i:] != long_[i + 1 :]:
-        return False
-    doubled = (i > 0 and long_[i] == long_[i - 1]) or (i + 1 < len(long_) and long_[i] == long_[i + 1])
-    return doubled or (short is word and i == len(short))
-
-
 def word_weight(word: str, language: str) -> float:
     """How much a question word says about its topic: rare in everyday language means informative."""
     return min(6.0, max(0.5, 7.0 - zipf_frequency(word, language)))
@@ -185,40 +155,9 @@ class QueryReader:
     def __init__(self, corpus_words: Iterable[str], lex: Lexicon | None = None) -> None:
         self.vocab = frozenset(fold(w) for w in corpus_words)
         self.lexicon = lex = lex or lexicon()
-        self._targets = sorted(w for w in self.vocab | lex.known_words() if len(w) >= 4)
-        self._known = self.vocab | lex.known_words()
+        self.speller = Speller(self.vocab | lex.known_words())
         # Each corpus word's stem: a joined pair matches any of its forms ("work out" -> "workouts").
         self._vocab_stems = frozenset(stem(w, PIVOT) for w in self.vocab if len(w) >= 6)
-
-    def _correct(self, word: str, language: str, typed: str = "") -> str:
-        """Closest corpus or lexicon word for a word nobody knows (a typo), else the word itself. ``typed``:
-        the word as the patient wrote it, accents kept, for how common it is ("gèle" is, "gele" is not)."""
-        if word in self._known or is_stopword(word) or len(word) < 4 or word.isdigit():
-            return word
-        typed = typed or word
-        if zipf_frequency(typed, language) >= 1.5 or zipf_frequency(typed, "en") >= 2.5:
-            # A real word the articles don't use: leave it, it may mean "out of scope"; unless it is a rare
-            # one a letter away from a commoner word of the articles ("filer", "lazer", "befor"), which is
-            # what a patient who typed it most likely meant.
-            return self._near_typo(word, language, typed) or word
-        limit = 1 if len(word) <= 5 else 2
-        best = process.extractOne(word, self._targets, scorer=Levenshtein.distance, score_cutoff=limit)
-        return best[0] if best else word
-
-    def _near_typo(self, word: str, language: str, typed: str) -> str | None:
-        """For a rare word, the corpus or lexicon word it is a likely slip of (``typo_of``) that everyday
-        language uses clearly more ("filer": filler); None when there is none ("scab" stays a scab)."""
-        seen = max(zipf_frequency(typed, language), zipf_frequency(typed, "en"))
-        if seen >= RARE_ZIPF:
-            return None
-        near = process.extract(word, self._targets, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
-        usage = {
-            str(t): max(zipf_frequency(str(t), language), zipf_frequency(str(t), "en"))
-            for t, _, _ in near
-            if typo_of(word, str(t))
-        }
-        best = max(sorted(usage), key=usage.__getitem__, default=None)  # the commonest; ties alphabetically
-        return best if best is not None and usage[best] >= seen + TYPO_MARGIN else None
 
     # The reading steps, one method each: the lab's ablation (lab/ablation.py) switches one off by overriding it.
 
@@ -243,7 +182,7 @@ class QueryReader:
 
     def _spelled(self, words_: list[str], lang: str, typed: dict[str, str] | None = None) -> list[str]:
         """Typos corrected towards the corpus's and the lexicon's words (``typed``: folded -> as written)."""
-        return [self._correct(t, lang, (typed or {}).get(t, t)) for t in words_]
+        return [self.speller.correct(t, lang, (typed or {}).get(t, t)) for t in words_]
 
     def _answer_type(self, question: str) -> AnswerType | None:
         """The kind of fact asked for (a price, hours...), if any."""
