@@ -11,7 +11,8 @@ import copy
 import dataclasses
 import math
 
-from qa_service.core.query import AnswerType, Lexicon, QueryReader
+from qa_service.core.lexicon import AnswerType, Lexicon
+from qa_service.core.query import QueryReader
 from qa_service.core.retrieval import Retriever
 
 ABLATIONS = ("answer_types", "duplicates", "lexicon", "spelling", "uncovered")

@@ -284,3 +284,42 @@ def test_how_informative_a_french_word_is_is_read_from_it_as_written_with_its_ac
     weights = dict(zip((group[0] for group in query.concepts), query.weights, strict=True))
     assert weights["gele"] == word_weight("gèle", "fr") < word_weight("gele", "fr")
     assert query.corrections == ()
+
+
+def test_a_service_the_library_never_names_is_not_covered_however_close_the_other_words() -> None:
+    """What "do you do ..." / "faites-vous ..." asks about is read from the question; its informative words
+    that no article holds in any form (nor the lexicon) make the question uncovered, in either language."""
+    from qa_service.core.query import QueryReader
+
+    reader = QueryReader({"laser", "hair", "removal", "injections", "clinic", "botox", "retouches", "acne", "scars"})
+    assert "tattoo" in reader.read("do you do laser tattoo removal", "en").uncovered
+    assert reader.read("do you guys do eyelash extensions, and how long do they stay on?", "en").uncovered == (
+        "eyelash",
+        "extensions",
+    )
+    assert reader.read("do you prescribe weight loss injections like semaglutide?", "en").uncovered == ("semaglutide",)
+    assert reader.read("Est-ce que vous faites la sclérothérapie?", "fr").uncovered == ("sclerotherapie",)
+    assert reader.read("faites-vous le perçage d'oreilles?", "fr").uncovered == ("percage", "oreilles")
+    # named by the articles (in any form, typo or not), everyday words, and questions that ask no service
+    assert reader.read("do you do laser hair removals", "en").uncovered == ()
+    assert reader.read("do you do botx on men", "en").uncovered == ()
+    assert reader.read("Vous faites des retouches?", "fr").uncovered == ()
+    assert reader.read("do you have parking", "en").uncovered == ()
+    assert reader.read("is eyelash glue safe after laser", "en").uncovered == ()
+
+
+def test_an_english_word_the_lexicon_renders_a_french_only_article_into_names_it() -> None:
+    """A French-only article says "cicatrices"; the lexicon renders it "scars": an English question asking
+    for scar treatment names what the library covers."""
+    from qa_service.core.lexicon import Lexicon, lexicon
+    from qa_service.core.query import QueryReader
+
+    base = lexicon()
+    lex = Lexicon({"fr": {"cicatrices": "scars"}}, base.lay_en, base.translation_stems, base.answer_types, ())
+    assert QueryReader({"cicatrices", "acne"}, lex).read("do you do acne scars", "en").uncovered == ()
+    assert QueryReader({"acne"}, lex).read("do you do acne scars", "en").uncovered == ("scars",)
+
+
+def test_a_question_about_a_service_no_article_names_gets_no_confident_answer(retriever: Retriever) -> None:
+    result = answer_question(retriever, "Do you guys do eyelash extensions after microneedling?")
+    assert not result.answered

@@ -22,7 +22,7 @@ from qa_service.core import yaml_loader
 from qa_service.core.boilerplate import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
 from qa_service.core.languages import PIVOT, language, languages
-from qa_service.core.query import Lexicon, parse_lexicon
+from qa_service.core.lexicon import Lexicon, parse_lexicon
 from qa_service.core.question_sets import SetLineError, parse_set
 from qa_service.core.safety import Rules, parse_rules
 

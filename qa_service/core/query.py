@@ -7,85 +7,17 @@ corpus's own words, so the method follows whatever articles the clinic adds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
 from wordfreq import zipf_frequency
 
-from qa_service.core import yaml_loader
 from qa_service.core.language import detect_language
-from qa_service.core.languages import PIVOT, fold, languages
+from qa_service.core.languages import PIVOT, fold
 from qa_service.core.languages import language as language_entry
+from qa_service.core.lexicon import AnswerType, Lexicon, lexicon
 from qa_service.core.spelling import Speller
 from qa_service.core.terms import is_stopword, stem, words
-
-
-@dataclass(frozen=True)
-class AnswerType:
-    """A kind of fact a question may ask for, and how to recognise it in a passage."""
-
-    name: str
-    required: bool
-    question: tuple[re.Pattern[str], ...]
-    passage: tuple[re.Pattern[str], ...]
-
-    def asked_by(self, text: str) -> bool:
-        return any(p.search(text) for p in self.question)
-
-    def found_in(self, text: str) -> bool:
-        return any(p.search(text) for p in self.passage)
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    translations: dict[str, dict[str, str]]  # language code -> its words -> the articles' English (fr_en, ...)
-    lay_en: dict[str, str]
-    translation_stems: dict[str, dict[str, str]]  # the same, looked up by stem (inflections share one)
-    answer_types: tuple[AnswerType, ...]
-    subjects: tuple[frozenset[str], ...]  # each: folded words naming one subject (any language)
-
-    def known_words(self) -> set[str]:
-        """Every word the lexicon renders, in any language (spelling correction accepts them)."""
-        return set(self.lay_en).union(*self.translations.values())
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """The package's default lexicon (what ``content/lexicon.yaml`` starts as)."""
-    return parse_lexicon(
-        yaml_loader.safe_load(resources.files("qa_service.core.data").joinpath("lexicon.yaml").read_text("utf-8"))
-    )
-
-
-def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
-    """A lexicon from its YAML mapping; raises KeyError / TypeError / re.error on a malformed one."""
-
-    def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p, re.IGNORECASE) for p in items)
-
-    translations = {
-        code: {fold(str(k)): str(v) for k, v in (raw.get(language_entry(code).lexicon_section) or {}).items()}
-        for code in languages()
-        if code != PIVOT
-    }
-    return Lexicon(
-        translations=translations,
-        lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
-        # Inflections ("empirent", "empirer") share a stem: look translations up by stem too.
-        translation_stems={
-            code: {stem(k, code): v for k, v in sorted(table.items(), key=lambda kv: len(kv[0]), reverse=True)}
-            for code, table in translations.items()
-        },
-        subjects=tuple(frozenset(fold(str(w)) for w in group) for group in raw.get("subjects") or []),
-        answer_types=tuple(
-            AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
-            for name, spec in (raw.get("answer_types") or {}).items()
-        ),
-    )
 
 
 def _inflection(word: str, stems: dict[str, str]) -> str | None:
@@ -128,6 +60,9 @@ def _plain_form(word: str) -> str:
     return word
 
 
+SUBJECT_WEIGHT = 2.5  # an everyday word ("men", "kids") does not name a service (word_weight, zipf <= 4.5)
+
+
 def word_weight(word: str, language: str) -> float:
     """How much a question word says about its topic: rare in everyday language means informative."""
     return min(6.0, max(0.5, 7.0 - zipf_frequency(word, language)))
@@ -156,6 +91,16 @@ class QueryReader:
         self.vocab = frozenset(fold(w) for w in corpus_words)
         self.lexicon = lex = lex or lexicon()
         self.speller = Speller(self.vocab | lex.known_words())
+        self._stems: dict[str, frozenset[str]] = {}  # the known words' stems by language (``_stems_of``)
+        # The English the lexicon renders the articles' other-language words into: an English question
+        # names what a French-only article says through them.
+        self._rendered = frozenset(
+            fold(e)
+            for table in lex.translations.values()
+            for w, en in table.items()
+            if w in self.vocab
+            for e in en.split()
+        )
         # Each corpus word's stem: a joined pair matches any of its forms ("work out" -> "workouts").
         self._vocab_stems = frozenset(stem(w, PIVOT) for w in self.vocab if len(w) >= 6)
 
@@ -191,6 +136,31 @@ class QueryReader:
     def _subjects(self) -> tuple[frozenset[str], ...]:
         """The subjects a question may name that no article mentions."""
         return self.lexicon.subjects
+
+    def _stems_of(self, lang: str) -> frozenset[str]:
+        """The known words' stems in one language's stemmer, made when a question first needs them (two
+        threads may both make them: the same set)."""
+        if lang not in self._stems:
+            self._stems[lang] = frozenset(stem(w, lang) for w in self.speller.known)
+        return self._stems[lang]
+
+    def _unnamed(self, question: str, lang: str) -> tuple[str, ...]:
+        """The informative words of what the question asks the clinic about (an answer type's ``subject``:
+        "do you do laser tattoo removal") that no article and no lexicon entry holds in any form: the
+        library does not cover that service ("tattoo"), however close the rest of the words are."""
+        asked = [s for kind in self.lexicon.answer_types for s in kind.subjects_in(question)]
+        if not asked:
+            return ()
+        out: list[str] = []
+        for _, _, typed in (w for text in asked for w in words(text)):
+            word = fold(typed)
+            if is_stopword(word) or word.isdigit() or word_weight(typed.lower(), lang) < SUBJECT_WEIGHT:
+                continue
+            if self.speller.correct(word, lang, typed.lower()) in self.speller.known or word in self._rendered:
+                continue
+            if stem(word, lang) not in self._stems_of(lang) and stem(word, PIVOT) not in self._stems_of(PIVOT):
+                out.append(word)
+        return tuple(dict.fromkeys(out))
 
     def read(self, question: str, language: str | None = None) -> Query:
         lang = language or detect_language(question)
@@ -247,6 +217,7 @@ class QueryReader:
         asked = set(corrected)
         subjects = self._subjects()
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
+        uncovered += self._unnamed(question, lang)
         return Query(
             question,
             lang,

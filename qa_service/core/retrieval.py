@@ -19,8 +19,9 @@ from qa_service.core.encoder import Encoder, MultilingualModel, QueryEmbedder, s
 from qa_service.core.highlights import passage_terms
 from qa_service.core.languages import PIVOT
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
+from qa_service.core.lexicon import AnswerType
 from qa_service.core.loaded_index import LoadedIndex
-from qa_service.core.query import AnswerType, Query, QueryReader
+from qa_service.core.query import Query, QueryReader
 from qa_service.core.rerank import Reranker
 from qa_service.core.terms import content_stems
 from qa_service.core.tuning import Tuning
