@@ -300,6 +300,7 @@ def test_a_service_the_library_never_names_is_not_covered_however_close_the_othe
     assert reader.read("do you prescribe weight loss injections like semaglutide?", "en").uncovered == ("semaglutide",)
     assert reader.read("Est-ce que vous faites la sclérothérapie?", "fr").uncovered == ("sclerotherapie",)
     assert reader.read("faites-vous le perçage d'oreilles?", "fr").uncovered == ("percage", "oreilles")
+    assert reader.read("vous faites-tu le détatouage au laser?", "fr").uncovered == ("detatouage",)
     # named by the articles (in any form, typo or not), everyday words, and questions that ask no service
     assert reader.read("do you do laser hair removals", "en").uncovered == ()
     assert reader.read("do you do botx on men", "en").uncovered == ()

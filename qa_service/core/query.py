@@ -91,7 +91,7 @@ class QueryReader:
         self.vocab = frozenset(fold(w) for w in corpus_words)
         self.lexicon = lex = lex or lexicon()
         self.speller = Speller(self.vocab | lex.known_words())
-        self._stems: dict[str, frozenset[str]] = {}  # the known words' stems by language (``_stems_of``)
+        self._stems: dict[str, frozenset[str]] = {}  # the known words' stems by language (``stems_of``)
         # The English the lexicon renders the articles' other-language words into: an English question
         # names what a French-only article says through them.
         self._rendered = frozenset(
@@ -101,8 +101,6 @@ class QueryReader:
             if w in self.vocab
             for e in en.split()
         )
-        # Each corpus word's stem: a joined pair matches any of its forms ("work out" -> "workouts").
-        self._vocab_stems = frozenset(stem(w, PIVOT) for w in self.vocab if len(w) >= 6)
 
     # The reading steps, one method each: the lab's ablation (lab/ablation.py) switches one off by overriding it.
 
@@ -117,7 +115,7 @@ class QueryReader:
         i = 0
         while i < len(tokens):
             pair = tokens[i] + tokens[i + 1] if i + 1 < len(tokens) else ""
-            if pair and (pair in self.vocab or (len(pair) >= 6 and stem(pair, PIVOT) in self._vocab_stems)):
+            if pair and (pair in self.vocab or (len(pair) >= 6 and stem(pair, PIVOT) in self.stems_of(PIVOT))):
                 joined.append(tokens[i] + tokens[i + 1])
                 i += 2
             else:
@@ -137,9 +135,9 @@ class QueryReader:
         """The subjects a question may name that no article mentions."""
         return self.lexicon.subjects
 
-    def _stems_of(self, lang: str) -> frozenset[str]:
-        """The known words' stems in one language's stemmer, made when a question first needs them (two
-        threads may both make them: the same set)."""
+    def stems_of(self, lang: str) -> frozenset[str]:
+        """The known words' stems in one language's stemmer, made when first needed (the engine's warm-up
+        asks; two threads may both make them: the same set)."""
         if lang not in self._stems:
             self._stems[lang] = frozenset(stem(w, lang) for w in self.speller.known)
         return self._stems[lang]
@@ -158,7 +156,7 @@ class QueryReader:
                 continue
             if self.speller.correct(word, lang, typed.lower()) in self.speller.known or word in self._rendered:
                 continue
-            if stem(word, lang) not in self._stems_of(lang) and stem(word, PIVOT) not in self._stems_of(PIVOT):
+            if stem(word, lang) not in self.stems_of(lang) and stem(word, PIVOT) not in self.stems_of(PIVOT):
                 out.append(word)
         return tuple(dict.fromkeys(out))
 
