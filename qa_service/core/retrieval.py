@@ -31,6 +31,9 @@ MEMO = 50_000  # passages whose static facts are kept between questions
 WARNING_SCAN = 20_000  # passages whose warning signs the console lists
 
 
+SUBJECT_TITLE_WORDS = 4  # a subject's name ("Hashimoto thyroiditis"), not an article's headline
+
+
 @lru_cache(maxsize=100_000)
 def _title_stems(title: str, language: str) -> frozenset[str]:
     return frozenset(content_stems(title, language))
@@ -125,6 +128,18 @@ class Retriever:
         question = self.multilingual.encode([text])[0]
         cosines: np.ndarray = self.loaded.multilingual @ question
         return cosines
+
+    @cached_property
+    def names_subjects(self) -> bool:
+        """Whether the library is a collection of documents each named for one subject (Tuning's
+        ``subject_library``): its questions name the subject they ask about, and its titles say which
+        subjects it covers. A clinic's few articles, titled by what they explain, are not."""
+        titles: dict[str, int] = {}
+        for row, passage in enumerate(self.passages):
+            if passage.document_id not in titles:
+                titles[passage.document_id] = len(self.title_stems(row))
+        sizes = sorted(titles.values())
+        return len(sizes) >= self.tuning.subject_library and sizes[len(sizes) // 2] <= SUBJECT_TITLE_WORDS
 
     @cached_property
     def crosses_languages(self) -> bool:

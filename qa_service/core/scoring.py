@@ -3,8 +3,9 @@
 The learned fusion (``fusion.py``) reads every figure of the evidence; its probability is both the order
 and the confidence (docs/QUALITY.md). A question that asks for a kind of fact (a price, hours, booking)
 lifts the passages that give one and, when it must be given, lowers those that do not; a question naming a
-subject no article mentions is lowered as a whole. ``Scorer`` is the stage's shape: the lab's comparison
-fusions (``lab/fusions.py``) are other scorers a benchmark passes in.
+subject no article mentions is lowered as a whole, and so is one that names no candidate's subject in a
+library of subject-named documents (``Retriever.names_subjects``). ``Scorer`` is the stage's shape: the
+lab's comparison fusions (``lab/fusions.py``) are other scorers a benchmark passes in.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from qa_service.core.query import Query
 from qa_service.core.retrieval import Retriever
 
 ANSWER_TYPE_PENALTY = 0.2
+NAMED_TITLE = 0.66  # the share of a title's words that names its subject ("yeast infection" of three)
 
 Scorer = Callable[[Retriever, Query, Evidence], list[Hit]]
 
@@ -27,6 +29,9 @@ def score(retriever: Retriever, query: Query, evidence: Evidence) -> list[Hit]:
     """Every candidate as a Hit, best first (ties by row, so the order is deterministic)."""
     probabilities = learned_fusion(evidence.second is not None).probability(evidence).tolist()
     kind = query.answer_type
+    # In a library of subject-named documents, a question that names none of its candidates' subjects asks
+    # about one the library does not cover ("stiff person syndrome" beside "muscle cramps").
+    unnamed = retriever.names_subjects and not bool((evidence.title >= NAMED_TITLE).any())
     scored: list[Hit] = []
     for i, r in enumerate(evidence.rows):
         cos, cov = float(evidence.cosine[i]), float(evidence.coverage[i])
@@ -36,7 +41,7 @@ def score(retriever: Retriever, query: Query, evidence: Evidence) -> list[Hit]:
                 conf = math.sqrt(conf)
             elif kind.required:
                 conf *= ANSWER_TYPE_PENALTY  # asks for a price / hours / booking the passage doesn't give
-        if query.uncovered:
+        if query.uncovered or unnamed:
             conf *= ANSWER_TYPE_PENALTY  # names a subject (laser, makeup...) no article mentions
         scored.append(Hit(retriever.passages[r], r, conf, cos, cov, conf))
     scored.sort(key=lambda h: (-h.score, h.row))

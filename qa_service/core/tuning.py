@@ -13,5 +13,9 @@ class Tuning:
     """Retrieval knobs; defaults were chosen on the dev set (docs/QUALITY.md)."""
 
     candidates: int = 50
+    # A library of at least this many documents, each named for one subject (titles of at most
+    # SUBJECT_TITLE_WORDS words at the median: a health encyclopedia, not a clinic's articles), covers only
+    # the subjects its titles name (scoring.py, docs/QUALITY.md).
+    subject_library: int = 100
     duplicate_cosine: float = DUPLICATE_COSINE
     duplicate_jaccard: float = DUPLICATE_JACCARD
