@@ -20,6 +20,7 @@ from qa_service.core.vector_store import KINDS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MULTILINGUAL_MODELS = ("use", "off")  # QA_MULTILINGUAL
+SUBJECT_LIBRARY = ("auto", "on", "off")  # QA_SUBJECT_LIBRARY
 
 
 def _here(*parts: str) -> Path:
@@ -54,6 +55,10 @@ class Settings:
     # The multilingual stage's model ("use": multilingual USE v3, numpy; "off"): French questions, and
     # questions about articles in one language only (docs/QUALITY.md, core/multilingual.py).
     multilingual: str = "use"
+    # Whether a question must name the subject of a document's title to be answered: "auto" for a library of
+    # at least 100 documents titled by their subject (a health encyclopedia), "on", "off" (a clinic's
+    # articles, asked about in their context: off under "auto"). docs/QUALITY.md, core/scoring.py.
+    subject_library: str = "auto"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
@@ -166,6 +171,7 @@ class Settings:
             (bool(self.reranker.strip()), "QA_RERANKER must be off, an installed reranker's name or a folder"),
             (bool(self.second_model.strip()), "QA_SECOND_MODEL must be off, a packaged model's name or a folder"),
             _one_of(self.multilingual, MULTILINGUAL_MODELS, "QA_MULTILINGUAL"),
+            _one_of(self.subject_library, SUBJECT_LIBRARY, "QA_SUBJECT_LIBRARY"),
             (0 <= self.query_cache_size <= 10_000_000, "QA_QUERY_CACHE_SIZE must be between 0 and 10000000"),
             (0 <= self.answer_cache_size <= 1_000_000, "QA_ANSWER_CACHE_SIZE must be between 0 and 1000000"),
             (self.reload_interval >= 0, "QA_RELOAD_INTERVAL must be 0 or more seconds"),

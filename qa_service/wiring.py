@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from qa_service.core.tuning import Tuning
+from qa_service.core.tuning import ALWAYS, NEVER, SUBJECT_LIBRARY_DOCUMENTS, Tuning
 from qa_service.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,9 +95,10 @@ def check_fitted(encoder: Encoder, reranker: Reranker | None) -> None:
 
 
 def tuning(settings: Settings) -> Tuning:
-    """The retrieval knobs: no setting changes them today (docs/QUALITY.md chose them on the benchmarks;
-    comparisons with other fusions run in the lab, lab/fusions.py)."""
-    return Tuning()
+    """The retrieval knobs (docs/QUALITY.md chose them on the benchmarks; comparisons with other fusions run
+    in the lab, lab/fusions.py): QA_SUBJECT_LIBRARY sets whether questions must name a title's subject."""
+    forced = {"on": ALWAYS, "off": NEVER}
+    return Tuning(subject_library=forced.get(settings.subject_library, SUBJECT_LIBRARY_DOCUMENTS))
 
 
 def make_engine(settings: Settings, encoder: Encoder | None = None) -> Engine:

@@ -14,7 +14,9 @@ from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_current
+from qa_service.core.errors import ConfigError
 from qa_service.settings import Settings
+from qa_service.wiring import tuning
 
 FEELINGS = ("dry", "oily", "itchy", "flaky", "red", "sore", "swollen", "cracked", "scaly", "bumpy", "painful")
 PLACES = ("scalp", "lips", "eyelids", "hands", "feet", "elbows", "knees", "nails", "cheeks", "neck")
@@ -58,3 +60,21 @@ def test_a_question_naming_a_subject_the_titles_name_is_answered_and_one_naming_
 
 def test_a_clinic_s_few_articles_titled_by_what_they_explain_are_not_an_encyclopedia(retriever: Retriever) -> None:
     assert not retriever.names_subjects
+
+
+def test_staff_switch_the_rule_on_or_off_whatever_the_library(encyclopedia: Path, encoder: Encoder) -> None:
+    """QA_SUBJECT_LIBRARY: "off" for a clinic whose site grew to many short-titled pages, "on" for a small
+    encyclopedia; a value it does not know is refused at start-up."""
+    loaded = load_current(encyclopedia, encoder)
+    switched = {v: tuning(Settings.from_env({"QA_SUBJECT_LIBRARY": v})) for v in ("auto", "on", "off")}
+    assert Retriever(loaded, encoder, tuning=switched["auto"]).names_subjects
+    assert not Retriever(loaded, encoder, tuning=switched["off"]).names_subjects
+    assert answer_question(Retriever(loaded, encoder, tuning=switched["off"]), "How do I treat itchy ears?").answered
+    with pytest.raises(ConfigError, match="QA_SUBJECT_LIBRARY"):
+        Settings.from_env({"QA_SUBJECT_LIBRARY": "sometimes"})
+
+
+def test_on_makes_even_a_clinic_s_articles_an_encyclopedia(retriever: Retriever) -> None:
+    on = Retriever(retriever.loaded, retriever.encoder, tuning=tuning(Settings.from_env({"QA_SUBJECT_LIBRARY": "on"})))
+    assert on.names_subjects
+    assert not answer_question(on, "How long do they last?").answered  # names no title's subject

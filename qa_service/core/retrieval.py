@@ -24,7 +24,7 @@ from qa_service.core.loaded_index import LoadedIndex
 from qa_service.core.query import Query, QueryReader
 from qa_service.core.rerank import Reranker
 from qa_service.core.terms import content_stems
-from qa_service.core.tuning import Tuning
+from qa_service.core.tuning import ALWAYS, NEVER, Tuning
 from qa_service.core.warning_signs import WarningSign, signs_in
 
 MEMO = 50_000  # passages whose static facts are kept between questions
@@ -134,6 +134,8 @@ class Retriever:
         """Whether the library is a collection of documents each named for one subject (Tuning's
         ``subject_library``): its questions name the subject they ask about, and its titles say which
         subjects it covers. A clinic's few articles, titled by what they explain, are not."""
+        if self.tuning.subject_library in (ALWAYS, NEVER):
+            return self.tuning.subject_library == ALWAYS
         titles: dict[str, int] = {}
         for row, passage in enumerate(self.passages):
             if passage.document_id not in titles:
