@@ -10,11 +10,11 @@ import pytest
 from qa_service.core.answer import answer_question
 from qa_service.core.documents import load_documents
 from qa_service.core.encoder import Encoder
+from qa_service.core.errors import ConfigError
 from qa_service.core.retrieval import Retriever
 from qa_service.core.tuning import Tuning
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_current
-from qa_service.core.errors import ConfigError
 from qa_service.settings import Settings
 from qa_service.wiring import tuning
 
