@@ -40,7 +40,8 @@ NOTES = """## Reading the figures
   stages (the same answers), 18:13 15.3 ms / 0.43 / 1.94 / 2.14 s / 93 req/s (2.7 ×); 18:57 19.5 ms / 0.39 /
   2.65 / 1.67 s / 50 req/s (5.5 ×); 19:07 15.1 ms / 0.46 / 2.46 / 1.74 s / 109 req/s (3.0 ×); with the
   multilingual stage, 21:11 10.2 ms / 0.44 / 2.03 / 1.82 s / 114 req/s (3.5 ×); after the lighter check
-  before serving, 23:22 (the table) 18.9 ms / 0.39 / 3.06 / 1.83 s / 95 req/s (3.4 ×).
+  before serving, 23:22 18.9 ms / 0.39 / 3.06 / 1.83 s / 95 req/s (3.4 ×); 2026-12-08, after the service and
+  subject rules, 02:26 (the table) 10.0 ms / 0.41 / 2.16 / 1.30 s / 54 req/s (8.0 ×).
   The evening's floor ran 1.4-1.8 × the afternoon's, and start-up with it: a worker's start measured A/B
   against 87e244f in one sitting (create_app and a first answer, farm-bench, 7 pairs) costs the same CPU
   (ratio 1.00), so the slower start-up is the machine's. A new
