@@ -41,7 +41,8 @@ NOTES = """## Reading the figures
   2.65 / 1.67 s / 50 req/s (5.5 ×); 19:07 15.1 ms / 0.46 / 2.46 / 1.74 s / 109 req/s (3.0 ×); with the
   multilingual stage, 21:11 10.2 ms / 0.44 / 2.03 / 1.82 s / 114 req/s (3.5 ×); after the lighter check
   before serving, 23:22 18.9 ms / 0.39 / 3.06 / 1.83 s / 95 req/s (3.4 ×); 2026-12-08, after the service and
-  subject rules, 02:26 (the table) 10.0 ms / 0.41 / 2.16 / 1.30 s / 54 req/s (8.0 ×).
+  subject rules, 02:26 (the table) 10.0 ms / 0.41 / 2.16 / 1.30 s / 54 req/s (8.0 ×); 02:58, a fresh clone of
+  the same commit, 11.1 ms / 0.42 / 2.18 / 1.45 s / 90 req/s (4.3 ×): txtai's own throughput moves most.
   The evening's floor ran 1.4-1.8 × the afternoon's, and start-up with it: a worker's start measured A/B
   against 87e244f in one sitting (create_app and a first answer, farm-bench, 7 pairs) costs the same CPU
   (ratio 1.00), so the slower start-up is the machine's. A new
