@@ -316,7 +316,9 @@ def test_an_english_word_the_lexicon_renders_a_french_only_article_into_names_it
     from qa_service.core.query import QueryReader
 
     base = lexicon()
-    lex = Lexicon({"fr": {"cicatrices": "scars"}}, base.lay_en, base.translation_stems, base.answer_types, ())
+    lex = Lexicon(
+        {"fr": {"cicatrices": "scars"}}, base.lay_en, base.translation_stems, base.answer_types, (), base.subject_patterns
+    )
     assert QueryReader({"cicatrices", "acne"}, lex).read("do you do acne scars", "en").uncovered == ()
     assert QueryReader({"acne"}, lex).read("do you do acne scars", "en").uncovered == ("scars",)
 
@@ -324,3 +326,18 @@ def test_an_english_word_the_lexicon_renders_a_french_only_article_into_names_it
 def test_a_question_about_a_service_no_article_names_gets_no_confident_answer(retriever: Retriever) -> None:
     result = answer_question(retriever, "Do you guys do eyelash extensions after microneedling?")
     assert not result.answered
+
+
+def test_a_clinic_lexicon_written_before_subjects_were_marked_reads_the_package_s_patterns() -> None:
+    """A content/lexicon.yaml from before (its offer patterns mark no subject) still declines a service no
+    article names: the package's patterns stand in until staff write their own."""
+    from qa_service.core.content import default_files, parse_content
+    from qa_service.core.query import QueryReader
+
+    files = default_files()
+    old = files["lexicon.yaml"].replace("(?P<subject>", "(?:")
+    assert "(?P<subject>" not in old
+    lexicon_ = parse_content({**files, "lexicon.yaml": old}).lexicon
+    assert all(not kind.subject_patterns for kind in lexicon_.answer_types)
+    assert lexicon_.subject_patterns  # the package's
+    assert "eyelash" in QueryReader({"laser"}, lexicon_).read("do you do eyelash extensions?", "en").uncovered

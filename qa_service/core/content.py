@@ -22,7 +22,7 @@ from qa_service.core import yaml_loader
 from qa_service.core.boilerplate import Patterns, parse_boilerplate
 from qa_service.core.errors import QAError
 from qa_service.core.languages import PIVOT, language, languages
-from qa_service.core.lexicon import Lexicon, parse_lexicon
+from qa_service.core.lexicon import Lexicon, parse_lexicon, with_subject_patterns
 from qa_service.core.question_sets import SetLineError, parse_set
 from qa_service.core.safety import Rules, parse_rules
 
@@ -135,7 +135,7 @@ def _lexicon(text: str) -> Lexicon:
     for i, group in enumerate(raw.get("subjects") or []):
         if not isinstance(group, list) or not all(isinstance(w, str) for w in group):
             raise ContentError(LEXICON, _line(node, "subjects", i), "each subject is a list of words")
-    return parse_lexicon(raw)
+    return with_subject_patterns(parse_lexicon(raw))
 
 
 def _rules(text: str) -> Rules:

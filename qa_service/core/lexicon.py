@@ -7,7 +7,7 @@ asks about), and subjects patients ask about. It never changes the articles, onl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -33,11 +33,10 @@ class AnswerType:
     def found_in(self, text: str) -> bool:
         return any(p.search(text) for p in self.passage)
 
-    def subjects_in(self, text: str) -> list[str]:
-        """What the question asks this about, where a question pattern marks it (``(?P<subject>...)``):
-        "eyelash extensions" in "do you do eyelash extensions, and ...?"."""
-        found = (p.search(text) for p in self.question if "subject" in p.groupindex)
-        return [m.group("subject") for m in found if m and m.group("subject")]
+    @property
+    def subject_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The question patterns that mark what is asked about, ``(?P<subject>...)``."""
+        return tuple(p for p in self.question if "subject" in p.groupindex)
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,15 @@ class Lexicon:
     translation_stems: dict[str, dict[str, str]]  # the same, looked up by stem (inflections share one)
     answer_types: tuple[AnswerType, ...]
     subjects: tuple[frozenset[str], ...]  # each: folded words naming one subject (any language)
+    # The patterns that mark what a question asks the clinic for ("do you do <X>"): the answer types' own,
+    # or, in a lexicon written before they had any, the package's (``with_subject_patterns``).
+    subject_patterns: tuple[re.Pattern[str], ...] = ()
+
+    def subjects_in(self, text: str) -> list[str]:
+        """What the question asks the clinic for, where a pattern marks it: "eyelash extensions" in "do you
+        do eyelash extensions, and ...?"."""
+        found = (p.search(text) for p in self.subject_patterns)
+        return [m.group("subject") for m in found if m and m.group("subject")]
 
     def known_words(self) -> set[str]:
         """Every word the lexicon renders, in any language (spelling correction accepts them)."""
@@ -72,6 +80,10 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
         for code in languages()
         if code != PIVOT
     }
+    kinds = tuple(
+        AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
+        for name, spec in (raw.get("answer_types") or {}).items()
+    )
     return Lexicon(
         translations=translations,
         lay_en={fold(str(k)): str(v) for k, v in (raw.get("lay_en") or {}).items()},
@@ -81,8 +93,14 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
             for code, table in translations.items()
         },
         subjects=tuple(frozenset(fold(str(w)) for w in group) for group in raw.get("subjects") or []),
-        answer_types=tuple(
-            AnswerType(name, bool(spec.get("require")), patterns(spec["question"]), patterns(spec["passage"]))
-            for name, spec in (raw.get("answer_types") or {}).items()
-        ),
+        answer_types=kinds,
+        subject_patterns=tuple(p for kind in kinds for p in kind.subject_patterns),
     )
+
+
+def with_subject_patterns(lex: Lexicon) -> Lexicon:
+    """A clinic's lexicon written before answer types marked what is asked about reads the package's
+    patterns for it, so a service no article names is declined there too (staff can copy and edit them)."""
+    if lex.subject_patterns:
+        return lex
+    return replace(lex, subject_patterns=lexicon().subject_patterns)

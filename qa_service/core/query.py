@@ -146,7 +146,7 @@ class QueryReader:
         """The informative words of what the question asks the clinic about (an answer type's ``subject``:
         "do you do laser tattoo removal") that no article and no lexicon entry holds in any form: the
         library does not cover that service ("tattoo"), however close the rest of the words are."""
-        asked = [s for kind in self._lexicon().answer_types for s in kind.subjects_in(question)]
+        asked = self._lexicon().subjects_in(question)
         if not asked:
             return ()
         out: list[str] = []
