@@ -312,13 +312,11 @@ def test_a_service_the_library_never_names_is_not_covered_however_close_the_othe
 def test_an_english_word_the_lexicon_renders_a_french_only_article_into_names_it() -> None:
     """A French-only article says "cicatrices"; the lexicon renders it "scars": an English question asking
     for scar treatment names what the library covers."""
-    from qa_service.core.lexicon import Lexicon, lexicon
+    from qa_service.core.lexicon import lexicon
     from qa_service.core.query import QueryReader
 
     base = lexicon()
-    lex = Lexicon(
-        {"fr": {"cicatrices": "scars"}}, base.lay_en, base.translation_stems, base.answer_types, (), base.subject_patterns
-    )
+    lex = dataclasses.replace(base, translations={"fr": {"cicatrices": "scars"}}, subjects=())
     assert QueryReader({"cicatrices", "acne"}, lex).read("do you do acne scars", "en").uncovered == ()
     assert QueryReader({"acne"}, lex).read("do you do acne scars", "en").uncovered == ("scars",)
 
