@@ -30,7 +30,7 @@ def score(retriever: Retriever, query: Query, evidence: Evidence) -> list[Hit]:
     probabilities = learned_fusion(evidence.second is not None).probability(evidence).tolist()
     kind = query.answer_type
     # In a library of subject-named documents, a question that names none of its candidates' subjects asks
-    # about one the library does not cover ("stiff person syndrome" beside "muscle cramps").
+    # about one the library does not cover ("itchy ears" beside "Itchy scalp": tests/test_subject_library.py).
     unnamed = retriever.names_subjects and not bool((evidence.title >= NAMED_TITLE).any())
     scored: list[Hit] = []
     for i, r in enumerate(evidence.rows):
