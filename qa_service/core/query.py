@@ -156,16 +156,17 @@ class QueryReader:
                 continue
             if self.speller.correct(word, lang, typed.lower()) in self.speller.known or word in self._rendered:
                 continue
-            if stem(word, lang) not in self.stems_of(lang) and stem(word, PIVOT) not in self.stems_of(PIVOT):
+            if not any(stem(word, code) in self.stems_of(code) for code in {lang, PIVOT}):
                 out.append(word)
         return tuple(dict.fromkeys(out))
 
     def read(self, question: str, language: str | None = None) -> Query:
         lang = language or detect_language(question)
         lex = self._lexicon()
-        tokens = [fold(w) for _, _, w in words(question)]
+        written = [w for _, _, w in words(question)]
+        tokens = [fold(w) for w in written]
         joined = self._joined(tokens)
-        typed = {fold(w): w.lower() for _, _, w in words(question)}  # accents kept: wordfreq knows "gèle"
+        typed = {t: w.lower() for t, w in zip(tokens, written, strict=True)}  # accents kept: wordfreq knows "gèle"
         corrected = self._spelled(joined, lang, typed)
         corrections = tuple((a, b) for a, b in zip(joined, corrected, strict=True) if a != b)
         if lang == PIVOT:
