@@ -36,7 +36,7 @@ from qa_service.runtime.benchmark_run import served
 from qa_service.runtime.index_build import build_index
 from qa_service.runtime.index_load import load_version
 from qa_service.settings import Settings
-from qa_service.wiring import load_encoder, load_multilingual
+from qa_service.wiring import load_encoder, load_multilingual, load_reranker
 
 Ranker = Callable[[dict[str, object]], list[Passage]]
 
@@ -129,7 +129,8 @@ def main() -> None:
     for d in docs:
         languages_of[article_of(d.id)].add(d.language)
     items = [json.loads(line) for line in (args.library / "questions.jsonl").read_text("utf-8").splitlines() if line]
-    retriever = served(loaded, encoder, multilingual=multilingual)
+    # QA_RERANKER as the service runs (off by default): an opt-in is measured here as it serves
+    retriever = served(loaded, encoder, reranker=load_reranker(settings), multilingual=multilingual)
 
     variants: dict[str, tuple[Retriever, Scorer]] = {"service": (retriever, score)}
     if args.lab:

@@ -209,10 +209,33 @@ def test_a_question_asks_for_a_price_only_when_it_names_one(
     ],
 )
 def test_a_request_for_information_is_not_asking_whether_the_clinic_offers_a_service(
-    retriever: Retriever, question: str, kind: str | None
+    question: str, kind: str | None
 ) -> None:
-    found = retriever.read(question).answer_type
+    from qa_service.core.lexicon import lexicon
+
+    found = next((a for a in lexicon().answer_types if a.asked_by(question)), None)
     assert (found.name if found else None) == kind
+
+
+def test_a_service_an_article_covers_is_answered_by_that_article_without_the_words_of_an_offer() -> None:
+    """ "do you do sclerotherapy?" beside an article on it: that article answers, though it never writes
+    "we offer"; a service no article names keeps the offer type (and is not covered)."""
+    from qa_service.core.query import QueryReader
+
+    reader = QueryReader({"sclerotherapie", "varicosites", "botox", "offer"})
+    assert reader.read("do you do sclerotherapy?", "en").answer_type is None
+    assert reader.read("faites-vous la sclérothérapie?", "fr").answer_type is None
+    kept = reader.read("do you do eyelash extensions?", "en")
+    assert kept.answer_type is not None and kept.answer_type.name == "offer" and kept.uncovered
+
+
+def test_a_subject_group_of_the_lexicon_names_a_service_across_languages() -> None:
+    """A French-only article says "tatouage"; the lexicon's subject group [tattoo, tattoos, tatouage] lets
+    the English "tattoo" name it. A word in no group and no article ("removal") is still not covered."""
+    from qa_service.core.query import QueryReader
+
+    assert QueryReader({"tatouage", "laser", "removal"}).read("do you do laser tattoo removal", "en").uncovered == ()
+    assert QueryReader({"tatouage", "laser"}).read("do you do laser tattoo removal", "en").uncovered == ("removal",)
 
 
 def test_a_phrasal_verb_is_read_for_what_it_means() -> None:
@@ -301,6 +324,8 @@ def test_a_service_the_library_never_names_is_not_covered_however_close_the_othe
     assert reader.read("Est-ce que vous faites la sclérothérapie?", "fr").uncovered == ("sclerotherapie",)
     assert reader.read("faites-vous le perçage d'oreilles?", "fr").uncovered == ("percage", "oreilles")
     assert reader.read("vous faites-tu le détatouage au laser?", "fr").uncovered == ("detatouage",)
+    # the lexicon knows the word, but no article holds what it renders it into ("fat freezing")
+    assert reader.read("faites-vous la cryolipolyse?", "fr").uncovered == ("cryolipolyse",)
     # named by the articles (in any form, typo or not), everyday words, and questions that ask no service
     assert reader.read("do you do laser hair removals", "en").uncovered == ()
     assert reader.read("do you do botx on men", "en").uncovered == ()
@@ -319,6 +344,21 @@ def test_an_english_word_the_lexicon_renders_a_french_only_article_into_names_it
     lex = dataclasses.replace(base, translations={"fr": {"cicatrices": "scars"}}, subjects=())
     assert QueryReader({"cicatrices", "acne"}, lex).read("do you do acne scars", "en").uncovered == ()
     assert QueryReader({"acne"}, lex).read("do you do acne scars", "en").uncovered == ("scars",)
+
+
+def test_an_english_question_meets_a_french_only_article_through_the_lexicon_the_other_way() -> None:
+    """The lexicon renders French into English; read the other way, an English question's "sessions" and
+    "tattoo" carry the French-only article's stems ("seanc", "tatouag"), for BM25, coverage and the title.
+    A French word that is English too ("point" for blackhead) is not carried: it would meet English text."""
+    from qa_service.core.query import QueryReader
+    from qa_service.core.terms import stem
+
+    reader = QueryReader({"tatouage", "seance", "laser", "point"})
+    query = reader.read("how many sessions for tattoo removal?", "en")
+    assert {stem("seance", "fr"), stem("tatouage", "fr")} <= set(query.stems)
+    assert stem("tatouage", "fr") in query.named
+    assert stem("point", "fr") not in reader.read("what is a blackhead", "en").stems
+    assert stem("tatouage", "fr") not in QueryReader({"tattoo"}).read("tattoo removal", "en").stems
 
 
 def test_a_question_about_a_service_no_article_names_gets_no_confident_answer(retriever: Retriever) -> None:

@@ -60,6 +60,7 @@ def _plain_form(word: str) -> str:
     return word
 
 
+CROSSING_ZIPF = 3.0  # a French word rarer than this in English is not an English word too ("tatouage")
 SUBJECT_WEIGHT = 2.5  # an everyday word ("men", "kids") does not name a service (word_weight, zipf <= 4.5)
 
 
@@ -101,6 +102,15 @@ class QueryReader:
             if w in self.vocab
             for e in en.split()
         )
+        # The other way: an English word's renderings that the articles hold ("tattoo" -> "tatouage"), so an
+        # English question's words meet a French-only article's lexically, and name its title. A word that
+        # is English too ("point", "acne") is left out: it would meet English passages by another meaning.
+        crossing: dict[str, set[tuple[str, str]]] = {}
+        for code, table in lex.translations.items():
+            for w, en in table.items():
+                if w in self.vocab and " " not in en.strip() and zipf_frequency(w, PIVOT) < CROSSING_ZIPF:
+                    crossing.setdefault(stem(fold(en.strip()), PIVOT), set()).add((w, code))
+        self._crossing = {en: tuple(sorted(ws)) for en, ws in crossing.items()}
 
     # The reading steps, one method each: the lab's ablation (lab/ablation.py) switches one off by overriding it.
 
@@ -136,29 +146,48 @@ class QueryReader:
         return self.lexicon.subjects
 
     def stems_of(self, lang: str) -> frozenset[str]:
-        """The known words' stems in one language's stemmer, made when first needed (the engine's warm-up
+        """The articles' words' stems in one language's stemmer, made when first needed (the engine's warm-up
         asks; two threads may both make them: the same set)."""
         if lang not in self._stems:
-            self._stems[lang] = frozenset(stem(w, lang) for w in self.speller.known)
+            self._stems[lang] = frozenset(stem(w, lang) for w in self.vocab)
         return self._stems[lang]
 
-    def _unnamed(self, question: str, lang: str) -> tuple[str, ...]:
+    def _asked_subject(self, question: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The informative words of what the question asks the clinic about (an answer type's ``subject``:
-        "do you do laser tattoo removal") that no article and no lexicon entry holds in any form: the
-        library does not cover that service ("tattoo"), however close the rest of the words are."""
+        "do you do laser tattoo removal"), and those of them no article and no lexicon entry holds in any
+        form: the library does not cover that service ("tattoo"), however close the rest of the words are.
+        A word counts as held through its subject group in the lexicon too ("tattoo" by a French-only
+        article's "tatouage")."""
         asked = self._lexicon().subjects_in(question)
         if not asked:
-            return ()
+            return (), ()
+        informative: list[str] = []
         out: list[str] = []
         for _, _, typed in (w for text in asked for w in words(text)):
             word = fold(typed)
             if is_stopword(word) or word.isdigit() or word_weight(typed.lower(), lang) < SUBJECT_WEIGHT:
                 continue
-            if self.speller.correct(word, lang, typed.lower()) in self.speller.known or word in self._rendered:
-                continue
-            if not any(stem(word, code) in self.stems_of(code) for code in {lang, PIVOT}):
+            informative.append(word)
+            if not self._held(word, typed.lower(), lang):
                 out.append(word)
-        return tuple(dict.fromkeys(out))
+        return tuple(dict.fromkeys(informative)), tuple(dict.fromkeys(out))
+
+    def _held(self, word: str, typed: str, lang: str) -> bool:
+        """Whether the articles hold a word of a question, in any form: itself or its typo's correction, its
+        stem in the question's language or the pivot, the English a French-only article's words are
+        rendered into, a word of its lexicon subject group, or what the lexicon renders it into. A word
+        the lexicon merely knows ("cryolipolyse") is not held when no article holds its rendering."""
+        corrected = self.speller.correct(word, lang, typed)
+        if corrected in self.vocab or word in self._rendered:
+            return True
+        if any(stem(word, code) in self.stems_of(code) for code in {lang, PIVOT}):
+            return True
+        if any(word in group and group & self.vocab for group in self._subjects()):
+            return True
+        lex = self._lexicon()
+        rendering = lex.translations.get(lang, {}).get(corrected) or lex.lay_en.get(corrected, "")
+        named = [w for w in rendering.split() if not is_stopword(w)]  # "tattoo removal": both words
+        return bool(named) and all(w in self.vocab or stem(w, PIVOT) in self.stems_of(PIVOT) for w in named)
 
     def read(self, question: str, language: str | None = None) -> Query:
         lang = language or detect_language(question)
@@ -201,6 +230,9 @@ class QueryReader:
                 own = [] if " " in word else list(dict.fromkeys((word, plain)))
                 stems = [stem(w, "en") for w in [*own, *alternatives] if not is_stopword(w) and not w.isdigit()]
                 named.update(stem(w, "en") for w in own if not is_stopword(w) and not w.isdigit())
+                across = [stem(w, code) for o in own for w, code in self._crossing.get(stem(o, PIVOT), ())]
+                stems += across
+                named.update(across)
             group = tuple(dict.fromkeys(s for s in stems if s))
             if group:
                 concepts[group] = max(concepts.get(group, 0.0), word_weight(typed.get(word, word), lang))
@@ -216,7 +248,12 @@ class QueryReader:
         asked = set(corrected)
         subjects = self._subjects()
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
-        uncovered += self._unnamed(question, lang)
+        subject, unnamed = self._asked_subject(question, lang)
+        uncovered += unnamed
+        if subject and not unnamed:
+            # "do you do sclerotherapy?" with an article on it: that article answers, whether or not it says
+            # "we offer" (the answer type would ask every passage for an offer's words).
+            answer_type = None
         return Query(
             question,
             lang,
