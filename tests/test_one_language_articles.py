@@ -88,3 +88,27 @@ def test_a_question_about_a_treatment_written_up_in_the_other_language_is_answer
 )
 def test_a_treatment_no_article_names_in_any_language_is_still_declined(retriever: Retriever, question: str) -> None:
     assert not answer_question(retriever, question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I got small blisters after my tattoo removal session, is that ok?",
+        "j'ai des petites cloques après mon détatouage",
+    ],
+)
+def test_blisters_the_tattoo_removal_article_calls_expected_raise_no_alarm(retriever: Retriever, question: str) -> None:
+    assert answer_question(retriever, question).urgent is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the blisters after tattoo removal are now oozing pus and I have a fever",
+        "I have blisters after my chemical peel",  # the peel article calls no blister expected
+        "j'ai le mollet enflé, chaud et douloureux depuis ma sclérothérapie",
+    ],
+)
+def test_a_sign_no_article_calls_expected_still_raises_the_alarm(retriever: Retriever, question: str) -> None:
+    urgent = answer_question(retriever, question).urgent
+    assert urgent is not None and urgent.level == "urgent"

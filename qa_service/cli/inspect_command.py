@@ -3,8 +3,9 @@
 Shows what the reader made of the file (title, language, url, translation), the sections and passages
 with their token counts (title and heading included), everything left out (page elements of a web page,
 site boilerplate with the pattern that matched), the lead-ins joined to their list, and the warning
-signs the article lists (sentences that say a sign needs care, with the level they raise: staff review
-them here beside the general rules of ``safety_rules.yaml``).
+signs the article lists (sentences that say a sign needs care, with the level they raise) and the
+after-effects it calls expected (which lift an urgent alarm): staff review them here beside the general
+rules of ``safety_rules.yaml``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from qa_service.core.chunking import blocks, chunk_document
     from qa_service.core.documents import parse_document
+    from qa_service.core.expected_effects import expected_sentences
     from qa_service.core.warning_signs import signs_in
     from qa_service.runtime.content_dir import load_content_dir
 
@@ -67,4 +69,11 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     print("  is the first answer, raises that level's alarm)")
     for n, sign in signs:
         print(f"  - passage {n}, {sign.level}: {textwrap.shorten(sign.sentence, 200, placeholder=' …')}")
+    expected = [
+        (n, sentence) for n, p in enumerate(passages, 1) for sentence, _ in expected_sentences(p, content.rules)
+    ]
+    print(f"expected after-effects: {len(expected)} (an urgent alarm of the general rules is lifted when every")
+    print("  sign it matched is a word of one of these, and its passage is the first answer)")
+    for n, sentence in expected:
+        print(f"  - passage {n}: {textwrap.shorten(sentence, 200, placeholder=' …')}")
     return 0

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from qa_service.core.chunking import Passage
 from qa_service.core.errors import InvalidQuestion
+from qa_service.core.expected_effects import lifted
 from qa_service.core.filters import NO_FILTERS, Filters
 from qa_service.core.highlights import Highlights, highlights
 from qa_service.core.language_preference import in_language
@@ -212,7 +213,11 @@ def _answer(
         message=None if answered else texts.no_answer[lang],
         passages=passages,
         urgent=most_severe(
-            triage(text, lang, retriever.content.rules),
+            lifted(
+                triage(text, lang, retriever.content.rules),
+                query,
+                frozenset().union(*(retriever.expected_effects(h.row) for h in hits[:FIRST_ANSWERS])),
+            ),
             library_triage(
                 text,
                 query,

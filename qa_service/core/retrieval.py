@@ -16,6 +16,7 @@ import numpy as np
 from qa_service.core.chunking import Passage
 from qa_service.core.content import Content, default_content
 from qa_service.core.encoder import Encoder, MultilingualModel, QueryEmbedder, searched_dimension
+from qa_service.core.expected_effects import expected_in
 from qa_service.core.highlights import passage_terms
 from qa_service.core.languages import PIVOT
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
@@ -83,6 +84,8 @@ class Retriever:
         )
         # The warning signs a passage lists (``warning_signs``), read with the version's own rules.
         self.warning_signs = lru_cache(maxsize=MEMO)(lambda row: signs_in(self.passages[row], self.content.rules))
+        # The after-effects a passage calls expected (``expected_effects``), read the same way.
+        self.expected_effects = lru_cache(maxsize=MEMO)(lambda row: expected_in(self.passages[row], self.content.rules))
         self._facts: dict[tuple[str, int], bool] = {}  # (answer type, row): at most types x passages
 
     def row_of(self, passage_id: str) -> int | None:

@@ -51,6 +51,8 @@ class Rules:
     cues: tuple[tuple[str, str, re.Pattern[str]], ...] = ()
     # each language's cues in one pattern: a passage without any is passed over in one search
     any_cue: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    # each language's ways of calling an after-effect expected, in one pattern (``expected_effects``)
+    normal: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
@@ -89,6 +91,14 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
         lang: re.compile("|".join(f"(?:{p.pattern})" for _, of, p in cues if of == lang), re.IGNORECASE)
         for lang in {of for _, of, _ in cues}
     }
+    if "library_normal" in raw:
+        normal = {
+            lang: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+            for lang, patterns in (raw["library_normal"] or {}).items()
+            if lang in languages() and patterns
+        }
+    else:  # a clinic's rules written before articles could call an effect expected read the package's
+        normal = rules().normal
     return Rules(
         tuple(parsed),
         raw["messages"],
@@ -96,6 +106,7 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
         _terms_pattern([t for lang in languages() for t in raw["mildness"].get(lang) or []]),
         cues,
         any_cue,
+        normal,
     )
 
 
