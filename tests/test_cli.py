@@ -63,9 +63,12 @@ def test_rollback_to_a_damaged_version_is_refused_and_force_overrides(copy_of_in
 
 
 def test_the_gate_refuses_a_bad_index_and_force_overrides(tmp_path: Path) -> None:
+    """The article the gate questions are about has lost most of its text (as a reader that drops text
+    would): its questions are judged, and the version is refused."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "other.md").write_text("# Sunscreen\n\nWear sunscreen every day, even in winter.\n")
+    article = (DOCUMENTS / "pimples-after-microneedling.md").read_text("utf-8")
+    (docs / "pimples-after-microneedling.md").write_text(article[: len(article) // 5], "utf-8")
     index = tmp_path / "index"
     refused = _run(["build-index", "--quiet", "--gate-set", str(DEV_SET)], index, docs)
     assert refused.returncode == 2
@@ -74,6 +77,20 @@ def test_the_gate_refuses_a_bad_index_and_force_overrides(tmp_path: Path) -> Non
     forced = _run(["build-index", "--quiet", "--gate-set", str(DEV_SET), "--force"], index, docs)
     assert forced.returncode == 0 and "--force" in forced.stdout
     assert (index / "CURRENT").exists()
+
+
+def test_a_gate_set_written_for_other_articles_does_not_keep_a_clinic_s_own_library_from_going_live(
+    tmp_path: Path,
+) -> None:
+    """The shipped gate questions are about the example article; a clinic's first build of its own
+    articles goes live, says which questions were not judged, and still judges red flags."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "sunscreen.md").write_text("# Sunscreen\n\nWear sunscreen every day, even in winter.\n")
+    built = _run(["build-index", "--gate-set", str(DEV_SET)], tmp_path / "index", docs)
+    assert built.returncode == 0, built.stderr
+    assert "not judged" in built.stdout + built.stderr and "written for others" in built.stdout + built.stderr
+    assert "red_flag_recall" in built.stdout and (tmp_path / "index" / "CURRENT").exists()
 
 
 def test_ask_json_and_eval(index_dir: Path) -> None:

@@ -244,9 +244,13 @@ def test_a_rebuild_the_gate_refuses_says_why_and_the_live_version_stays(
     client, csrf = staff
     engine = state_of(clinic.app).engine
     live = engine.retriever.version
+    found = {"id": "x0", "kind": "answerable", "lang": "en", "question": "How long until the pimples go away?"}
     impossible = {"id": "x1", "kind": "answerable", "lang": "en", "question": "What is the clinic's fax number?"}
     (clinic.root / "content" / "gate_questions.jsonl").write_text(
-        json.dumps({**impossible, "gold": ["a phrase no article holds"]}) + "\n"
+        json.dumps({**found, "gold": ["within a few days to a week"]})
+        + "\n"
+        + json.dumps({**impossible, "gold": ["a phrase no article holds"]})
+        + "\n"
     )
     assert client.post("/admin/rebuild", data={"csrf_token": csrf}).status_code == 303  # type: ignore[attr-defined]
     status = console_build.read_status(clinic.settings)

@@ -100,6 +100,23 @@ def test_rank_and_confidence_still_agree_and_filters_hold(retriever: Retriever) 
     assert kept and all(h.passage.language == "en" for h in kept)  # nothing brought in past the filter
 
 
+def test_the_stage_never_lifts_a_passage_the_question_s_answer_type_rules_out(retriever: Retriever) -> None:
+    """A price question is not answered by a passage without a price, however close the multilingual
+    model reads it (it had undone the scoring stage's penalty: "How much is a microneedling session?")."""
+    read = retriever.read("How much does a microneedling session cost?", "en")
+    assert read.answer_type is not None and read.answer_type.required
+    before = {h.row: h.confidence for h in score(retriever, read, evidence_of(retriever, read, 5))}
+    after = with_multilingual(retriever, read, score(retriever, read, evidence_of(retriever, read, 5)))
+    assert read.answer_type is not None
+    ruled_out = [h for h in after if h.row in before and not retriever.holds(read.answer_type, h.row)]
+    assert ruled_out and all(h.confidence <= before[h.row] for h in ruled_out)
+    assert (
+        not answer_question(retriever, "How much does a microneedling session cost?")
+        .passages[0]
+        .text.startswith("Microneedling")
+    )
+
+
 def test_an_all_english_library_answers_english_questions_without_the_model(
     retriever: Retriever, index_dir: Path, encoder: Encoder
 ) -> None:

@@ -6,9 +6,11 @@ same function on its dev set, so the suite and production can never disagree abo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa_service.core.answer import AnswerPassage, answer_question
+from qa_service.core.documents import Document
 from qa_service.core.evaluation import Scores, evaluate
 from qa_service.core.question_sets import Item
 from qa_service.core.retrieval import Retriever
@@ -63,3 +65,53 @@ def score_retriever(
         ),
         texts_of,
     )
+
+
+def judged_items(
+    retriever: Retriever,
+    items: list[Item],
+    documents: Sequence[Document],
+    *,
+    min_confidence: float,
+    max_chars: int = 100_000,
+) -> tuple[list[Item], tuple[str, ...]]:
+    """The gate questions that apply to this library, and a note for each kind left out.
+
+    A gate set is written for some articles (its *home*: the documents that hold its answers). When no
+    document of the library holds any of its answers, it was written for another library (the shipped
+    example beside a clinic's own articles): its answerable questions are not judged. When some do, every
+    answerable question is judged, so a lost article or a reader that drops text is still refused. An
+    out-of-scope question the library answers from an article outside the home has been covered since the
+    set was written ("Do you offer chemical peels?" once a peel article is added): not judged. Red flags and
+    harmless symptoms are always judged."""
+    answers = [g.lower() for item in items if item.kind == "answerable" for g in item.gold]
+    home = {d.id for d in documents if any(g in d.text.lower() for g in answers)}
+    home |= {d.translation_of for d in documents if d.id in home and d.translation_of}
+    home |= {d.id for d in documents if d.translation_of in home}
+    judged: list[Item] = []
+    foreign = covered = 0
+    for item in items:
+        if item.kind == "answerable" and not home:
+            foreign += 1
+            continue
+        if item.kind == "out_of_scope":
+            answer = answer_question(
+                retriever, item.question, top_k=1, min_confidence=min_confidence, max_chars=max_chars
+            )
+            row = retriever.row_of(answer.passages[0].id) if answer.answered else None
+            if row is not None and retriever.passages[row].document_id not in home:
+                covered += 1
+                continue
+        judged.append(item)
+    notes = []
+    if foreign:
+        notes.append(
+            f"{foreign} answerable gate question(s) not judged: none of their answers is in this library's "
+            "articles (the gate set was written for others); write gate questions for these articles"
+        )
+    if covered:
+        notes.append(
+            f"{covered} out-of-scope gate question(s) not judged: the library now answers them from articles "
+            "the gate set was not written about"
+        )
+    return judged, tuple(notes)

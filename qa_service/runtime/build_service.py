@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from qa_service.core.content import GATE
-from qa_service.core.documents import Skipped, load_documents
+from qa_service.core.documents import Document, Skipped, load_documents
 from qa_service.core.encoder import Encoder, MultilingualModel
 from qa_service.core.errors import BuildError, QAError
 from qa_service.core.evaluation import format_table
-from qa_service.core.quality_gate import GatePolicy, gate_problems, score_retriever
+from qa_service.core.quality_gate import GatePolicy, gate_problems, judged_items, score_retriever
 from qa_service.core.question_sets import load_set
 from qa_service.core.rerank import Reranker
 from qa_service.core.retrieval import Retriever
@@ -99,14 +100,25 @@ class _Gate:
     reranker: Reranker | None
     force: bool
     multilingual: MultilingualModel | None = None
+    documents: Sequence[Document] = ()  # the library being built: which gate questions apply to it
     result: GateResult | None = field(default=None, init=False)
+    notes: tuple[str, ...] = field(default=(), init=False)  # gate questions left out, and why
 
     def __call__(self, folder: Path) -> None:
         loaded = load_version(self.settings.index_dir, folder.name, self.encoder)
         served = Retriever(loaded, self.encoder, self.tuning, reranker=self.reranker, multilingual=self.multilingual)
+        items = load_set(self.path)
+        if self.documents:
+            items, self.notes = judged_items(
+                served,
+                items,
+                self.documents,
+                min_confidence=self.settings.min_confidence,
+                max_chars=self.settings.max_question_chars,
+            )
         figures = score_retriever(
             served,
-            load_set(self.path),
+            items,
             min_confidence=self.settings.min_confidence,
             max_chars=self.settings.max_question_chars,
         )
@@ -167,7 +179,7 @@ def run_build(
         if path is not None and not path.is_file():
             warnings.append(f"no quality gate: {path} does not exist (QA_GATE_SET)")
         elif path is not None:
-            gate = _Gate(path, settings, encoder, tuning, reranker, request.force, multilingual)
+            gate = _Gate(path, settings, encoder, tuning, reranker, request.force, multilingual, documents)
         report = build_index(
             documents,
             encoder,
@@ -188,8 +200,9 @@ def run_build(
             "refused" if refused else "failed",
             str(exc),
             gate=gate.result if gate else None,
-            warnings=tuple(warnings),
+            warnings=tuple(warnings + list(gate.notes if gate else ())),
         )
+    warnings += gate.notes if gate else ()
     warnings += [f"skipped {s.path}: {s.reason}" for s in report.skipped[len(skipped) :]]
     warnings += report.warnings
     return BuildOutcome(
