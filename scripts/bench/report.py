@@ -22,7 +22,11 @@ NOTES = """## Reading the figures
 - Memory per idle worker (RSS, measured on 2026-12-07): Python and the libraries ≈ 110 MB (numpy 14, Flask
   16, onnxruntime 20, FAISS 14, bm25s and SciPy 16, wordfreq 5), the int8 question model ≈ 80 MB (59 MB of
   weights, of which MiniLM's 47 MB fp32 word-embedding table, plus the session), the tokenizer ≈ 13 MB,
-  wordfreq's English and French frequency lists ≈ 62 MB, the default index ≈ 1 MB.
+  wordfreq's English and French frequency lists ≈ 62 MB, the default index ≈ 1 MB. A worker of a freshly
+  installed virtual environment reads ≈ 20 MB more (the fresh clones' 294 + 287 MB against 272 MB from the
+  working tree's older one, on 0951580 and on a6aaa89 alike): the same package versions, but the shared
+  libraries' files are still whole in the page cache, so more of their pages are mapped when first touched
+  (onnxruntime +7 MB, FAISS +7 MB, numpy and OpenBLAS +4 MB in `/proc/<pid>/smaps`, A/B in one sitting).
 - The multilingual stage (`QA_MULTILINGUAL=use`, default since 2026-12-07 evening) costs a worker ≈ 120 MB
   (USE v3's 65 MB uint8 embedding table, its other weights ≈ 14 MB, the pure-Python SentencePiece model) and
   1.0 s to load (measured in one process). A worker loads it in its warm-up when the library holds passages
@@ -42,7 +46,10 @@ NOTES = """## Reading the figures
   multilingual stage, 21:11 10.2 ms / 0.44 / 2.03 / 1.82 s / 114 req/s (3.5 ×); after the lighter check
   before serving, 23:22 18.9 ms / 0.39 / 3.06 / 1.83 s / 95 req/s (3.4 ×); 2026-12-08, after the service and
   subject rules, 02:26 (the table) 10.0 ms / 0.41 / 2.16 / 1.30 s / 54 req/s (8.0 ×); 02:58, a fresh clone of
-  the same commit, 11.1 ms / 0.42 / 2.18 / 1.45 s / 90 req/s (4.3 ×): txtai's own throughput moves most.
+  the same commit, 11.1 ms / 0.42 / 2.18 / 1.45 s / 90 req/s (4.3 ×); after stop 38's reading and safety
+  changes, fresh clones of 0951580, 04:49 11.7 ms / 0.44 / 2.15 / 1.37 s / 58 req/s (6.4 ×, without the
+  consumer-health build: that clone could not reach `../shared`) and 05:01 (the table) 12.6 ms / 0.41 / 2.28 /
+  1.41 s / 59 req/s (6.1 ×): txtai's own throughput moves most.
   The evening's floor ran 1.4-1.8 × the afternoon's, and start-up with it: a worker's start measured A/B
   against 87e244f in one sitting (create_app and a first answer, farm-bench, 7 pairs) costs the same CPU
   (ratio 1.00), so the slower start-up is the machine's. A new
