@@ -296,6 +296,17 @@ def test_the_console_lists_the_warning_signs_the_articles_give_for_review(
     assert "Signes d&#39;alerte que les articles énumèrent" in french and "urgence (911)" in french
 
 
+def test_the_console_lists_the_after_effects_the_articles_call_expected(staff: tuple[object, str]) -> None:
+    """Beside the warning signs, what lifts an urgent alarm: the sentences that call an effect expected."""
+    client, _ = staff
+    html = client.get("/admin/").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'id="h-expected"' in html and 'id="expected"' in html
+    table = html[html.index('id="expected"') : html.index("</table>", html.index('id="expected"'))]
+    assert "normal" in table and "Pimples" in table  # the tests' article calls its breakouts normal
+    french = client.get("/admin/?lang=fr").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "Effets que les articles disent attendus" in french
+
+
 def test_on_a_large_library_the_console_lists_the_first_passages_signs_and_says_so(
     staff: tuple[object, str], clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from qa_service.core.chunking import Passage
 from qa_service.core.content import Content, default_content
 from qa_service.core.encoder import Encoder, MultilingualModel, QueryEmbedder, searched_dimension
-from qa_service.core.expected_effects import expected_in
+from qa_service.core.expected_effects import expected_in, expected_sentences
 from qa_service.core.highlights import passage_terms
 from qa_service.core.languages import PIVOT
 from qa_service.core.lexical import LexicalIndex, corpus_words, lexical_documents
@@ -116,6 +116,18 @@ class Retriever:
         lists any article's)."""
         rows = range(min(len(self.passages), WARNING_SCAN))
         return [(self.passages[row], sign) for row in rows for sign in self.warning_signs(row)]
+
+    @cached_property
+    def library_expected_effects(self) -> list[tuple[Passage, str]]:
+        """The sentences in which the version's articles call an after-effect expected, in their order (the
+        console shows them beside the warning signs), read in the same first WARNING_SCAN passages."""
+        rows = range(min(len(self.passages), WARNING_SCAN))
+        config = self.content.rules
+        return [
+            (self.passages[row], sentence)
+            for row in rows
+            for sentence, _ in expected_sentences(self.passages[row], config)
+        ]
 
     def holds(self, kind: AnswerType, row: int) -> bool:
         """Whether the passage gives the kind of fact asked for (a price, hours...)."""

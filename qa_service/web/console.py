@@ -93,6 +93,7 @@ def _console(sid: str, lang: str, text: dict[str, str]) -> str:
     context["build"] = console_build.read_status(settings)
     context["pins"] = _pins()
     context["warnings"] = retriever.library_warning_signs if retriever is not None else []
+    context["expected"] = retriever.library_expected_effects if retriever is not None else []
     scan = retrieval_module.WARNING_SCAN
     context["warnings_read"] = min(len(retriever.passages), scan) if retriever is not None else 0
     context["warnings_partial"] = retriever is not None and len(retriever.passages) > scan
