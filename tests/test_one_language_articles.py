@@ -41,6 +41,18 @@ Le laser fragmente l'encre du tatouage en fines particules que le corps élimine
 ## Après la séance
 Gardez la zone propre et couverte pendant trois jours. Des cloques peuvent apparaître : ne les percez pas.
 """,
+    "visite.md": """---
+title: "Votre visite : paiement et accès"
+language: fr
+---
+# Votre visite : paiement et accès
+
+## Paiement et cartes-cadeaux
+Nous acceptons la carte de débit et les cartes de crédit. Les cartes-cadeaux sont offertes à la réception.
+
+## Stationnement
+Le stationnement est gratuit derrière l'immeuble, et l'entrée est accessible en fauteuil roulant.
+""",
     "chemical-peels.md": """---
 title: Chemical peels
 ---
@@ -73,6 +85,9 @@ def retriever(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Ret
         ("do you offer laser tattoo removal?", "detatouage.md"),
         ("is there anything for spider veins on my legs?", "sclerotherapie.md"),
         ("faites-vous des peelings?", "chemical-peels.md"),
+        # the clinic itself, asked in English of its French-only page ("do you sell / have / accept ...")
+        ("Do you sell gift cards?", "visite.md"),
+        ("do you have parking?", "visite.md"),
     ],
 )
 def test_a_question_about_a_treatment_written_up_in_the_other_language_is_answered_from_it(

@@ -330,7 +330,10 @@ def test_a_service_the_library_never_names_is_not_covered_however_close_the_othe
     assert reader.read("do you do laser hair removals", "en").uncovered == ()
     assert reader.read("do you do botx on men", "en").uncovered == ()
     assert reader.read("Vous faites des retouches?", "fr").uncovered == ()
-    assert reader.read("do you have parking", "en").uncovered == ()
+    assert reader.read("do you have any information on acne scars", "en").uncovered == ()  # asks for an article
+    # an amenity asked about ("do you have parking") is a subject too: none of these articles names it
+    assert reader.read("do you have parking", "en").uncovered == ("parking",)
+    assert QueryReader({"stationnement"}).read("do you have parking", "en").uncovered == ()  # fr_en: parking
     assert reader.read("is eyelash glue safe after laser", "en").uncovered == ()
 
 

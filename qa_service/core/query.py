@@ -102,6 +102,7 @@ class QueryReader:
             if w in self.vocab
             for e in en.split()
         )
+        self._rendered_stems = frozenset(stem(e, PIVOT) for e in self._rendered)
         # The other way: an English word's renderings that the articles hold ("tattoo" -> "tatouage"), so an
         # English question's words meet a French-only article's lexically, and name its title. A word that
         # is English too ("point", "acne") is left out: it would meet English passages by another meaning.
@@ -152,25 +153,32 @@ class QueryReader:
             self._stems[lang] = frozenset(stem(w, lang) for w in self.vocab)
         return self._stems[lang]
 
-    def _asked_subject(self, question: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The informative words of what the question asks the clinic about (an answer type's ``subject``:
-        "do you do laser tattoo removal"), and those of them no article and no lexicon entry holds in any
-        form: the library does not cover that service ("tattoo"), however close the rest of the words are.
-        A word counts as held through its subject group in the lexicon too ("tattoo" by a French-only
-        article's "tatouage")."""
+    def _asked_subject(self, question: str, lang: str) -> tuple[bool, tuple[str, ...]]:
+        """Whether the articles name what the question asks the clinic about (an answer type's ``subject``:
+        "do you do sclerotherapy", "do you sell gift cards"), and the informative words of it that no
+        article and no lexicon entry holds in any form: the library does not cover that service ("tattoo"
+        in "laser tattoo removal"), however close the rest of the words are. Named: every informative word
+        held, or, when it has none ("gift cards"), every word. A word counts as held through its subject
+        group in the lexicon too ("tattoo" by a French-only article's "tatouage")."""
         asked = self._lexicon().subjects_in(question)
         if not asked:
-            return (), ()
-        informative: list[str] = []
+            return False, ()
+        informative: list[bool] = []
+        everyday: list[bool] = []
         out: list[str] = []
         for _, _, typed in (w for text in asked for w in words(text)):
             word = fold(typed)
-            if is_stopword(word) or word.isdigit() or word_weight(typed.lower(), lang) < SUBJECT_WEIGHT:
+            if is_stopword(word) or word.isdigit():
                 continue
-            informative.append(word)
-            if not self._held(word, typed.lower(), lang):
+            held = self._held(word, typed.lower(), lang)
+            if word_weight(typed.lower(), lang) < SUBJECT_WEIGHT:
+                everyday.append(held)
+                continue
+            informative.append(held)
+            if not held:
                 out.append(word)
-        return tuple(dict.fromkeys(informative)), tuple(dict.fromkeys(out))
+        named = all(informative) if informative else bool(everyday) and all(everyday)
+        return named, tuple(dict.fromkeys(out))
 
     def _held(self, word: str, typed: str, lang: str) -> bool:
         """Whether the articles hold a word of a question, in any form: itself or its typo's correction, its
@@ -178,7 +186,7 @@ class QueryReader:
         rendered into, a word of its lexicon subject group, or what the lexicon renders it into. A word
         the lexicon merely knows ("cryolipolyse") is not held when no article holds its rendering."""
         corrected = self.speller.correct(word, lang, typed)
-        if corrected in self.vocab or word in self._rendered:
+        if corrected in self.vocab or word in self._rendered or stem(word, PIVOT) in self._rendered_stems:
             return True
         if any(stem(word, code) in self.stems_of(code) for code in {lang, PIVOT}):
             return True
@@ -248,9 +256,9 @@ class QueryReader:
         asked = set(corrected)
         subjects = self._subjects()
         uncovered = tuple(sorted(next(iter(sorted(g))) for g in subjects if g & asked and not g & self.vocab))
-        subject, unnamed = self._asked_subject(question, lang)
+        named_subject, unnamed = self._asked_subject(question, lang)
         uncovered += unnamed
-        if subject and not unnamed:
+        if named_subject:
             # "do you do sclerotherapy?" with an article on it: that article answers, whether or not it says
             # "we offer" (the answer type would ask every passage for an offer's words).
             answer_type = None
