@@ -19,7 +19,7 @@ from qa_service.core.languages import fold
 from qa_service.core.query import Query
 from qa_service.core.safety import Rules, Triage
 from qa_service.core.sentences import sentence_spans
-from qa_service.core.terms import content_stems, is_stopword, stem, words
+from qa_service.core.terms import content_stems, is_stopword, words
 
 NOT_NORMAL = re.compile(r"\b(not|never|isn't|aren't) (normal|expected|common)\b|\bpas (normale?s?|attendue?s?)\b", re.I)
 LIFTED = "urgent"  # the only level an article's word can lift; an emergency always stands
@@ -52,12 +52,6 @@ def expected_in(passage: Passage, config: Rules) -> frozenset[str]:
     return frozenset().union(*(stems for _, stems in expected_sentences(passage, config)))
 
 
-def _forms(word: str, query: Query) -> set[str]:
-    """A question word's stem and, through ``query.concepts``, its renderings in the articles' words."""
-    own = stem(fold(word), query.language)
-    return next((set(group) for group in query.concepts if own in group), {own})
-
-
 def lifted(found: Triage | None, query: Query, expected: frozenset[str]) -> Triage | None:
     """``found`` (the hand-written rules' triage), or None when it is urgent and every word of every sign it
     matched is an effect the first answer calls expected."""
@@ -65,6 +59,6 @@ def lifted(found: Triage | None, query: Query, expected: frozenset[str]) -> Tria
         return found
     for sign in found.matched:
         named = [w for _, _, w in words(sign) if not is_stopword(fold(w))]
-        if not named or not all(_forms(w, query) & expected for w in named):
+        if not named or not all(expected.intersection(query.forms(w)) for w in named):
             return found
     return None

@@ -32,6 +32,7 @@ from qa_service.core.hits import Hit
 from qa_service.core.languages import PIVOT
 from qa_service.core.query import Query
 from qa_service.core.rerank import logit
+from qa_service.core.scoring import ruled_out
 
 if TYPE_CHECKING:
     from qa_service.core.retrieval import Retriever
@@ -96,14 +97,13 @@ def with_multilingual(
             continue
         extra.append(Hit(retriever.passages[row], row, 0.0, 0.0, 0.0, 1.0 / (1.0 + math.exp(-fit.outside))))
         added += 1
-    kind = query.answer_type
     out = []
     for hit in [*hits, *extra]:
         z = logit(hit.confidence) + fit.weight * (float(cosine[hit.row]) - fit.centre)
         p = 1.0 / (1.0 + math.exp(-z))
         # What the scoring stage ruled out stays ruled out: a price question is not answered by a passage
         # without a price, nor a service no article names, however close the multilingual model reads them.
-        if query.uncovered or (kind is not None and kind.required and not retriever.holds(kind, hit.row)):
+        if ruled_out(retriever, query, hit.row):
             p = min(p, hit.confidence)
         hit.score = hit.confidence = p
         out.append(hit)

@@ -84,6 +84,12 @@ class Query:
     uncovered: tuple[str, ...]  # subjects the question names that no article mentions
     corrections: tuple[tuple[str, str], ...]
 
+    def forms(self, word: str) -> tuple[str, ...]:
+        """A word of the question as the articles may write it: its stem in the question's language and,
+        through ``concepts``, its renderings (translations, lay synonyms, the other language's stems)."""
+        own = stem(fold(word), self.language)
+        return next((group for group in self.concepts if own in group), (own,))
+
 
 class QueryReader:
     """Turns questions into ``Query`` objects against one corpus vocabulary (built once per index)."""

@@ -114,20 +114,22 @@ class Retriever:
         the first WARNING_SCAN passages: reading one takes ~0.06 ms (8,855 consumer-health passages in
         0.57 s), and a page must not wait a minute on a million-passage library (``qa-service inspect``
         lists any article's)."""
-        rows = range(min(len(self.passages), WARNING_SCAN))
-        return [(self.passages[row], sign) for row in rows for sign in self.warning_signs(row)]
+        return [(self.passages[row], sign) for row in self._console_rows() for sign in self.warning_signs(row)]
 
     @cached_property
     def library_expected_effects(self) -> list[tuple[Passage, str]]:
         """The sentences in which the version's articles call an after-effect expected, in their order (the
         console shows them beside the warning signs), read in the same first WARNING_SCAN passages."""
-        rows = range(min(len(self.passages), WARNING_SCAN))
         config = self.content.rules
         return [
             (self.passages[row], sentence)
-            for row in rows
+            for row in self._console_rows()
             for sentence, _ in expected_sentences(self.passages[row], config)
         ]
+
+    def _console_rows(self) -> range:
+        """The passages the console reads the articles' safety sentences in: the first WARNING_SCAN."""
+        return range(min(len(self.passages), WARNING_SCAN))
 
     def holds(self, kind: AnswerType, row: int) -> bool:
         """Whether the passage gives the kind of fact asked for (a price, hours...)."""

@@ -25,6 +25,13 @@ NAMED_TITLE = 0.66  # the share of a title's words that names its subject ("yeas
 Scorer = Callable[[Retriever, Query, Evidence], list[Hit]]
 
 
+def ruled_out(retriever: Retriever, query: Query, row: int) -> bool:
+    """Whether this stage lowers the passage however close it reads: it lacks a kind of fact the question
+    requires, or the question names a subject no article mentions. A later stage never raises such a one."""
+    kind = query.answer_type
+    return bool(query.uncovered) or (kind is not None and kind.required and not retriever.holds(kind, row))
+
+
 def score(retriever: Retriever, query: Query, evidence: Evidence) -> list[Hit]:
     """Every candidate as a Hit, best first (ties by row, so the order is deterministic)."""
     probabilities = learned_fusion(evidence.second is not None).probability(evidence).tolist()

@@ -20,7 +20,7 @@ from qa_service.core.languages import fold
 from qa_service.core.query import Query
 from qa_service.core.safety import LEVELS, Rules, Triage, alarm, qualified
 from qa_service.core.sentences import sentence_spans
-from qa_service.core.terms import content_stems, is_stopword, stem, words
+from qa_service.core.terms import content_stems, is_stopword, words
 
 # Measured on the clinic library's 172 development questions (docs/QUALITY.md): the first answer only,
 # and two of the sign's words, raise no alarm on a harmless question; the third answer, or one word
@@ -79,13 +79,7 @@ def _described(question: str, query: Query, config: Rules) -> tuple[tuple[str, s
         folded = fold(word)
         if is_stopword(folded) or qualified(text, start, config):
             continue
-        own = stem(folded, query.language)
-        for group in query.concepts:
-            if own in group:
-                described += [(form, word) for form in group]
-                break
-        else:
-            described.append((own, word))
+        described += [(form, word) for form in query.forms(word)]
     return tuple(described)
 
 
